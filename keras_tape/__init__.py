@@ -1,0 +1,8 @@
+"""keras-tape: Keras models whose train_step is explicit tf.GradientTape code."""
+
+__version__ = "0.1.0"
+
+from keras_tape.tape_model import TapeModel  # noqa: E402
+from keras_tape import models  # noqa: E402
+
+__all__ = ["TapeModel", "models", "__version__"]

@@ -1,0 +1,124 @@
+"""Input checks shared by the models, the data loaders and the command line.
+
+Every check raises a `ValueError` or `TypeError` whose message names the
+argument, shows what it got and says what it expects, in the manner of
+scikit-learn's `sklearn.utils.validation`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_int(value, name: str, *, minimum: int = 1) -> int:
+    """Returns `value` as an int, refusing bools, floats, strings and values below `minimum`."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be an integer >= {minimum}, got {_describe(value)} "
+            f"of type {type(value).__name__}."
+        )
+    if value < minimum:
+        raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def check_int_sequence(values, name: str, *, minimum: int = 1) -> tuple[int, ...]:
+    """Returns a tuple of ints, each checked with `check_int`."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise TypeError(
+            f"`{name}` must be a sequence of integers >= {minimum}, "
+            f"got {_describe(values)} of type {type(values).__name__}."
+        )
+    return tuple(check_int(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(values))
+
+
+def check_array(value, name: str, *, ndim=(1, 2), dtype="float32") -> np.ndarray:
+    """Converts `value` to a finite, non-empty numeric numpy array of an allowed rank.
+
+    Args:
+        value: array-like (list, numpy array, tensor).
+        name: the argument's name, used in error messages.
+        ndim: allowed ranks; `None` allows any rank >= 1.
+        dtype: the dtype to return.
+    """
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"`{name}` must be a numeric array, got a string {_describe(value)}.")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"`{name}` must be a rectangular numeric array; it could not be converted ({error})."
+        ) from None
+    kind = array.dtype.kind
+    if kind == "c":
+        raise TypeError(f"`{name}` must be real-valued, got complex dtype {array.dtype}.")
+    if kind not in "biuf":
+        raise TypeError(
+            f"`{name}` must be a numeric array (int or float), got dtype {array.dtype}."
+        )
+    allowed = ndim if ndim is not None else None
+    if allowed is not None and array.ndim not in allowed:
+        ranks = " or ".join(str(r) for r in allowed)
+        raise ValueError(
+            f"`{name}` must have rank {ranks}, got shape {array.shape} (rank {array.ndim})."
+        )
+    if array.ndim == 0:
+        raise ValueError(f"`{name}` must be an array of samples, got the scalar {array.item()!r}.")
+    if array.shape[0] == 0 or array.size == 0:
+        raise ValueError(f"`{name}` must not be empty, got shape {array.shape}.")
+    array = array.astype(dtype, copy=False)
+    if kind == "f" and not np.all(np.isfinite(array)):
+        bad = np.argwhere(~np.isfinite(array))[0]
+        where = int(bad[0])
+        raise ValueError(
+            f"`{name}` must contain only finite numbers, got {array[tuple(bad)]} at row {where} "
+            f"({int(np.sum(~np.isfinite(array)))} non-finite values in all)."
+        )
+    return array
+
+
+def check_same_length(**arrays) -> None:
+    """Checks that all arrays have the same number of samples (first dimension)."""
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"`{name}` has {n}" for name, n in lengths.items())
+        raise ValueError(f"Arguments must have the same number of samples: {described}.")
+
+
+def check_labels(y, num_classes: int, name: str = "y") -> np.ndarray:
+    """Checks integer class labels in [0, num_classes) and returns them as int32."""
+    array = np.asarray(y)
+    if array.dtype.kind == "f":
+        if not np.all(np.isfinite(array)) or np.any(array != np.round(array)):
+            raise ValueError(
+                f"`{name}` must hold integer class labels in [0, {num_classes}), "
+                f"got non-integer values such as {array[array != np.round(array)][:1]}."
+            )
+    elif array.dtype.kind not in "biu":
+        raise TypeError(f"`{name}` must hold integer class labels, got dtype {array.dtype}.")
+    if array.size and (array.min() < 0 or array.max() >= num_classes):
+        raise ValueError(
+            f"`{name}` must hold class labels in [0, {num_classes}), "
+            f"got values from {array.min()} to {array.max()}."
+        )
+    return array.astype("int32")
+
+
+def check_float(value, name: str, *, minimum: float | None = None) -> float:
+    """Returns `value` as a finite float, refusing bools, strings and values below `minimum`."""
+    expected = "a finite number" + (f" >= {minimum}" if minimum is not None else "")
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"`{name}` must be {expected}, got {_describe(value)} of type {type(value).__name__}."
+        )
+    value = float(value)
+    if not np.isfinite(value) or (minimum is not None and value < minimum):
+        raise ValueError(f"`{name}` must be {expected}, got {value}.")
+    return value

@@ -1,0 +1,7 @@
+"""Ready models whose training step is explicit GradientTape code."""
+
+from keras_tape.models.linear import LinearRegression
+from keras_tape.models.mlp import MLPClassifier
+from keras_tape.models.polynomial import PolynomialRegression
+
+__all__ = ["LinearRegression", "MLPClassifier", "PolynomialRegression"]

@@ -1,0 +1,269 @@
+"""`TapeModel`: a `keras.Model` whose training step is explicit GradientTape code."""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_tape import _validation
+
+GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
+
+
+@keras.saving.register_keras_serializable(package="keras_tape")
+class TapeModel(keras.Model):
+    """A `keras.Model` whose `train_step` is a hand-readable `tf.GradientTape` loop.
+
+    The step is the classic one a course writes by hand: forward pass under a
+    tape, loss, `tape.gradient`, optimizer update, metrics. It is also exactly
+    what stock Keras does, so everything `fit()` supports keeps working:
+    sample and class weights, validation, compiled metrics, `add_loss` and
+    regularizers, mixed-precision loss scaling and `tf.distribute`.
+
+    Subclass it like `keras.Model` (define `build` and `call`), or use the
+    ready models in `keras_tape.models`. Models that learn statistics from
+    their data (normalisation) override `adapt`; `fit` calls it once, before
+    the first epoch, on the training inputs.
+
+    Gradients are exposed through observers: `add_gradient_observer(fn)` makes
+    every training step call `fn(gradients, variables)` inside the compiled
+    step, with the true (unscaled) gradients of the loss. With no observer the
+    step contains no extra operation at all.
+
+    Example:
+
+    ```python
+    class Line(keras_tape.TapeModel):
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(), initializer="zeros")
+            self.b = self.add_weight(shape=(), initializer="zeros")
+
+        def call(self, x):
+            return self.w * x + self.b
+
+    model = Line()
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    model.fit(x, y, epochs=100)
+    ```
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._gradient_observers: list[GradientObserver] = []
+
+    # -- the step -----------------------------------------------------------
+
+    def train_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            # Under mixed_float16 the optimizer multiplies the loss so that small
+            # gradients do not underflow; `apply` divides them back.
+            scaled_loss = self.optimizer.scale_loss(loss)
+        variables = self.trainable_variables
+        gradients = tape.gradient(scaled_loss, variables)
+        if self._gradient_observers:
+            self._notify_gradient_observers(gradients, variables)
+        self.optimizer.apply(gradients, variables)
+        return self._update_metrics(x, y, y_pred, loss, sample_weight)
+
+    def test_step(self, data):
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        return self._update_metrics(x, y, y_pred, loss, sample_weight)
+
+    def predict_step(self, data):
+        x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _update_metrics(self, x, y, y_pred, loss, sample_weight):
+        # Keras divides each replica's loss by the number of replicas so that
+        # summed gradients average; the reported loss must not be divided.
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            loss = loss * replicas
+        batch_size = tf.shape(keras.tree.flatten(x)[0])[0]
+        _loss_tracker(self).update_state(loss, sample_weight=batch_size)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    # -- gradient observers ---------------------------------------------------
+
+    def add_gradient_observer(self, observer: GradientObserver) -> None:
+        """Calls `observer(gradients, variables)` at every training step.
+
+        The observer runs inside the compiled step (a `tf.function`), so it
+        must use TensorFlow operations, typically assigning to its own
+        `tf.Variable`s; Python side effects happen only while tracing. The
+        gradients are those of the loss, unscaled under mixed precision, in the
+        order of `variables` (`model.trainable_variables`). The training
+        function is rebuilt on the next `fit`.
+
+        Args:
+            observer: callable taking `(gradients, variables)`.
+
+        Example:
+
+        ```python
+        norm = tf.Variable(0.0)
+        model.add_gradient_observer(
+            lambda grads, variables: norm.assign(tf.linalg.global_norm(grads)))
+        model.fit(x, y)
+        ```
+        """
+        if not callable(observer):
+            raise TypeError(
+                f"`observer` must be callable as observer(gradients, variables), "
+                f"got {observer!r} of type {type(observer).__name__}."
+            )
+        self._gradient_observers.append(observer)
+        self.train_function = None
+
+    def remove_gradient_observer(self, observer: GradientObserver) -> None:
+        """Stops calling `observer`; the training function is rebuilt on the next `fit`.
+
+        Args:
+            observer: a callable previously passed to `add_gradient_observer`.
+        """
+        if observer not in self._gradient_observers:
+            raise ValueError(f"`observer` {observer!r} was not added to this model.")
+        self._gradient_observers.remove(observer)
+        self.train_function = None
+
+    def _notify_gradient_observers(self, gradients, variables):
+        optimizer = self.optimizer
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            # The same factor `scale_loss` applied (the optimizer builds on its first apply).
+            scale = optimizer.dynamic_scale if optimizer.built else optimizer.initial_scale
+            gradients = [None if g is None else g / tf.cast(scale, g.dtype) for g in gradients]
+        for observer in self._gradient_observers:
+            observer(gradients, variables)
+
+    # -- compile defaults, building from data --------------------------------
+
+    def get_compile_defaults(self) -> dict:
+        """The `compile()` arguments used for those the caller leaves out.
+
+        Models override it with what trains them well; the base class keeps
+        Keras's own default optimizer and asks for the loss.
+
+        Returns:
+            A dict with any of the keys `optimizer`, `loss`, `metrics`.
+        """
+        return {"optimizer": "rmsprop"}
+
+    def compile(self, optimizer=None, loss=None, metrics=None, **kwargs):
+        """Configures training like `keras.Model.compile`, filling in model defaults.
+
+        Any of `optimizer`, `loss` and `metrics` left as None takes the value
+        from `get_compile_defaults()`; every other argument is Keras's.
+
+        Example:
+
+        ```python
+        model.compile()                          # the model's defaults
+        model.compile(optimizer="adam", loss="mae")  # overrides
+        ```
+        """
+        defaults = self.get_compile_defaults()
+        super().compile(
+            optimizer=optimizer if optimizer is not None else defaults.get("optimizer"),
+            loss=loss if loss is not None else defaults.get("loss"),
+            metrics=metrics if metrics is not None else defaults.get("metrics"),
+            **kwargs,
+        )
+
+    def adapt(self, x) -> None:
+        """Learns statistics of the training inputs before the first epoch.
+
+        `fit` calls it once with its training `x` (a numpy array, tensor or
+        `tf.data.Dataset`) while `is_adapted` is False. The base class learns
+        nothing; models with normalisation override both.
+
+        Args:
+            x: the training inputs given to `fit`.
+        """
+
+    @property
+    def is_adapted(self) -> bool:
+        """Whether `adapt` has run (always True for models that learn no statistics)."""
+        return True
+
+    def fit(self, x=None, y=None, **kwargs):
+        """Trains the model exactly like `keras.Model.fit`.
+
+        Before Keras builds the step, `fit` checks in-memory `x` and `y`
+        (same length, finite, numeric; see `check_training_data`), builds the
+        variables from the first samples and lets an unadapted model learn
+        its input statistics from the training part of `x`, all inside the
+        model's distribution strategy, so callbacks such as
+        `keras.callbacks.BackupAndRestore` find the variables in
+        `on_train_begin`. Every argument means what it means to `keras.Model.fit`.
+        """
+        if _is_in_memory(x):
+            self.check_training_data(x, y)
+            train_x = _training_part(x, kwargs.get("validation_split", 0.0), kwargs.get("validation_data"))
+            with self.distribute_strategy.scope():
+                if not self.built:
+                    self(keras.tree.map_structure(lambda a: a[:1], train_x))
+                if not self.is_adapted:
+                    self.adapt(train_x)
+        elif isinstance(x, tf.data.Dataset) and not self.is_adapted:
+            with self.distribute_strategy.scope():
+                self.adapt(x)
+        return super().fit(x, y, **kwargs)
+
+    def check_training_data(self, x, y) -> None:
+        """Refuses in-memory training data that cannot train the model.
+
+        The base checks that `x` and `y` are numeric, finite, non-empty and
+        of the same length; models add their own rules (label ranges, ranks).
+
+        Args:
+            x: training inputs (numpy array or tensor; dicts and lists are
+                checked leaf by leaf).
+            y: training targets, or None.
+
+        Raises:
+            ValueError, TypeError: naming the argument, what it got and what
+                it expects.
+        """
+        leaves = {f"x{_leaf_suffix(i, x)}": leaf for i, leaf in enumerate(keras.tree.flatten(x))}
+        if y is not None:
+            leaves.update({f"y{_leaf_suffix(i, y)}": leaf for i, leaf in enumerate(keras.tree.flatten(y))})
+        for name, leaf in leaves.items():
+            _validation.check_array(leaf, name, ndim=None)
+        _validation.check_same_length(**leaves)
+
+
+def _is_in_memory(x) -> bool:
+    return x is not None and all(
+        isinstance(leaf, (np.ndarray, tf.Tensor, list)) for leaf in keras.tree.flatten(x)
+    )
+
+
+def _leaf_suffix(index: int, structure) -> str:
+    return "" if not isinstance(structure, (dict, list, tuple)) else f"[{index}]"
+
+
+def _training_part(x, validation_split: float, validation_data):
+    """The rows of x that fit trains on: Keras holds out the last `validation_split`."""
+    if not validation_split or validation_data is not None:
+        return x
+
+    def head(array):
+        return array[: int(np.floor(len(array) * (1.0 - validation_split)))]
+
+    return keras.tree.map_structure(head, x)
+
+
+def _loss_tracker(model: keras.Model) -> keras.metrics.Mean:
+    # fit() and evaluate() report the running "loss" from the Mean metric that
+    # compile() creates as the private `_loss_tracker`; Keras has no public
+    # handle to it, and a step that owned a second tracker would report "loss"
+    # twice. This is the one place we touch it.
+    return model._loss_tracker
