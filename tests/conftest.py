@@ -14,7 +14,6 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 @pytest.fixture(autouse=True)
 def _clean_keras_state():
-    keras.utils.clear_session()
     keras.utils.set_random_seed(0)
     yield
     keras.mixed_precision.set_dtype_policy("float32")

@@ -116,7 +116,9 @@ class WhitenedRegression(TapeModel):
 
 def format_equation(terms, intercept: float, precision: int, lhs: str = "y") -> str:
     """Formats `lhs = c1*name1 + c2*name2 + ... + intercept` with signs folded in."""
-    parts = [(float(c), f"*{name}") for c, name in terms] + [(float(intercept), "")]
+    # Round before choosing the sign, so a tiny negative prints "+ 0.00", not "- 0.00".
+    parts = [(round(float(c), precision) + 0.0, f"*{name}") for c, name in terms]
+    parts.append((round(float(intercept), precision) + 0.0, ""))
     text = f"{parts[0][0]:.{precision}f}{parts[0][1]}"
     for value, suffix in parts[1:]:
         sign = "-" if value < 0 else "+"
