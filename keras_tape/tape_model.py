@@ -177,6 +177,20 @@ class TapeModel(keras.Model):
             **kwargs,
         )
 
+    def compile_from_config(self, config):
+        """Recompiles a loaded model with the arguments it was saved with.
+
+        Keras skips this for models that override `compile`; ours only fills
+        in defaults, so the saved (explicit) arguments replay exactly.
+
+        Args:
+            config: the dict `get_compile_config()` returned when saving.
+        """
+        self.compile(**keras.saving.deserialize_keras_object(config))
+        if self.built:
+            # Optimizer variables must exist before the saved ones are loaded into them.
+            self.optimizer.build(self.trainable_variables)
+
     def adapt(self, x) -> None:
         """Learns statistics of the training inputs before the first epoch.
 
