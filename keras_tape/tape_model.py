@@ -9,6 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
+from keras_tape._pipeline import repeated_batches, split_validation
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
@@ -207,29 +208,80 @@ class TapeModel(keras.Model):
         """Whether `adapt` has run (always True for models that learn no statistics)."""
         return True
 
-    def fit(self, x=None, y=None, **kwargs):
-        """Trains the model exactly like `keras.Model.fit`.
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size=None,
+        epochs=1,
+        verbose="auto",
+        callbacks=None,
+        validation_split=0.0,
+        validation_data=None,
+        shuffle=True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch=0,
+        steps_per_epoch=None,
+        validation_steps=None,
+        validation_batch_size=None,
+        validation_freq=1,
+    ):
+        """Trains the model exactly like `keras.Model.fit`, with less overhead.
 
-        Before Keras builds the step, `fit` checks in-memory `x` and `y`
-        (same length, finite, numeric; see `check_training_data`), builds the
-        variables from the first samples and lets an unadapted model learn
-        its input statistics from the training part of `x`, all inside the
+        Every argument means what it means to `keras.Model.fit`. Before Keras
+        builds the step, in-memory `x` and `y` are checked (same length,
+        finite, numeric; see `check_training_data`), the variables are built
+        from the first rows and an unadapted model learns its input
+        statistics from the training rows (see `adapt`), all inside the
         model's distribution strategy, so callbacks such as
         `keras.callbacks.BackupAndRestore` find the variables in
-        `on_train_begin`. Every argument means what it means to `keras.Model.fit`.
+        `on_train_begin`.
+
+        In-memory arrays are then served by one repeating `tf.data` pipeline
+        for the whole call instead of a new one every epoch, which is most of
+        an epoch's cost on small data. Batches, their order and History are
+        those of stock `fit`; `class_weight` and `shuffle="batch"` keep the
+        stock pipeline.
+
+        Returns:
+            A `keras.callbacks.History`.
         """
         if _is_in_memory(x):
             self.check_training_data(x, y)
-            train_x = _training_part(x, kwargs.get("validation_split", 0.0), kwargs.get("validation_data"))
+            if validation_split and validation_data is None:
+                (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
+                validation_split = 0.0
             with self.distribute_strategy.scope():
                 if not self.built:
-                    self(keras.tree.map_structure(lambda a: a[:1], train_x))
+                    self(keras.tree.map_structure(lambda a: a[:1], x))
                 if not self.is_adapted:
-                    self.adapt(train_x)
+                    self.adapt(x)
+            if steps_per_epoch is None and class_weight is None and shuffle in (True, False):
+                x, steps_per_epoch = repeated_batches(x, y, sample_weight, batch_size or 32, shuffle)
+                y = sample_weight = batch_size = None
+                shuffle = False  # the pipeline shuffles; Keras would warn about a dataset
         elif isinstance(x, tf.data.Dataset) and not self.is_adapted:
             with self.distribute_strategy.scope():
                 self.adapt(x)
-        return super().fit(x, y, **kwargs)
+        return super().fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            sample_weight=sample_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+        )
 
     def check_training_data(self, x, y) -> None:
         """Refuses in-memory training data that cannot train the model.
@@ -262,17 +314,6 @@ def _is_in_memory(x) -> bool:
 
 def _leaf_suffix(index: int, structure) -> str:
     return "" if not isinstance(structure, (dict, list, tuple)) else f"[{index}]"
-
-
-def _training_part(x, validation_split: float, validation_data):
-    """The rows of x that fit trains on: Keras holds out the last `validation_split`."""
-    if not validation_split or validation_data is not None:
-        return x
-
-    def head(array):
-        return array[: int(np.floor(len(array) * (1.0 - validation_split)))]
-
-    return keras.tree.map_structure(head, x)
 
 
 def _loss_tracker(model: keras.Model) -> keras.metrics.Mean:
