@@ -153,30 +153,28 @@ class TapeModel(keras.Model):
         Keras's own default optimizer and asks for the loss.
 
         Returns:
-            A dict with any of the keys `optimizer`, `loss`, `metrics`.
+            A dict of `keras.Model.compile` arguments (`optimizer`, `loss`,
+            `metrics`, `steps_per_execution`, ...).
         """
         return {"optimizer": "rmsprop"}
 
     def compile(self, optimizer=None, loss=None, metrics=None, **kwargs):
         """Configures training like `keras.Model.compile`, filling in model defaults.
 
-        Any of `optimizer`, `loss` and `metrics` left as None takes the value
-        from `get_compile_defaults()`; every other argument is Keras's.
+        Arguments left out (or None) take their value from
+        `get_compile_defaults()`; every argument means what it means to
+        `keras.Model.compile`.
 
         Example:
 
         ```python
-        model.compile()                          # the model's defaults
+        model.compile()                              # the model's defaults
         model.compile(optimizer="adam", loss="mae")  # overrides
         ```
         """
-        defaults = self.get_compile_defaults()
-        super().compile(
-            optimizer=optimizer if optimizer is not None else defaults.get("optimizer"),
-            loss=loss if loss is not None else defaults.get("loss"),
-            metrics=metrics if metrics is not None else defaults.get("metrics"),
-            **kwargs,
-        )
+        given = dict(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
+        arguments = {**self.get_compile_defaults(), **{k: v for k, v in given.items() if v is not None}}
+        super().compile(**arguments)
 
     def compile_from_config(self, config):
         """Recompiles a loaded model with the arguments it was saved with.
