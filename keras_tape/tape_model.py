@@ -34,6 +34,17 @@ class TapeModel(keras.Model):
     step, with the true (unscaled) gradients of the loss. With no observer the
     step contains no extra operation at all.
 
+    Args:
+        skip_nonfinite_steps: when True, a step whose loss or gradients hold
+            NaN or inf leaves the weights and the optimizer untouched, and the
+            logs count such steps under `skipped_steps` (per epoch). When
+            False (the default) the step is stock Keras's, and
+            `keras.callbacks.TerminateOnNaN` stops training on a NaN loss.
+            Under loss scaling (mixed_float16) only the loss is checked, since
+            the optimizer itself skips overflowing gradients and must see them
+            to adjust its scale.
+        **kwargs: passed to `keras.Model` (e.g. `name`).
+
     Example:
 
     ```python
@@ -51,8 +62,15 @@ class TapeModel(keras.Model):
     ```
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, skip_nonfinite_steps: bool = False, **kwargs):
         super().__init__(**kwargs)
+        if not isinstance(skip_nonfinite_steps, bool):
+            raise TypeError(
+                f"`skip_nonfinite_steps` must be True or False, got {skip_nonfinite_steps!r}."
+            )
+        self.skip_nonfinite_steps = skip_nonfinite_steps
+        if skip_nonfinite_steps:
+            self.skipped_steps = keras.metrics.Sum(name="skipped_steps")
         self._gradient_observers: list[GradientObserver] = []
 
     # -- the step -----------------------------------------------------------
@@ -69,6 +87,8 @@ class TapeModel(keras.Model):
         gradients = tape.gradient(scaled_loss, variables)
         if self._gradient_observers:
             self._notify_gradient_observers(gradients, variables)
+        if self.skip_nonfinite_steps:
+            return self._apply_if_finite(x, y, y_pred, loss, sample_weight, gradients, variables)
         self.optimizer.apply(gradients, variables)
         return self._update_metrics(x, y, y_pred, loss, sample_weight)
 
@@ -91,6 +111,24 @@ class TapeModel(keras.Model):
         batch_size = tf.shape(keras.tree.flatten(x)[0])[0]
         _loss_tracker(self).update_state(loss, sample_weight=batch_size)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _apply_if_finite(self, x, y, y_pred, loss, sample_weight, gradients, variables):
+        checked = [loss]
+        if not isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            checked += [g for g in gradients if g is not None]
+        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(t)) for t in checked])
+        if not self.optimizer.built:
+            # Its variables cannot be created inside a branch of tf.cond.
+            self.optimizer.build(variables)
+
+        def apply_and_update_metrics():
+            self.optimizer.apply(gradients, variables)
+            self._update_metrics(x, y, y_pred, loss, sample_weight)
+
+        # A skipped batch leaves the weights, the optimizer, the loss and the metrics as they were.
+        tf.cond(finite, apply_and_update_metrics, lambda: None)
+        self.skipped_steps.update_state(1.0 - tf.cast(finite, "float32"))
+        return self.get_metrics_result()
 
     # -- gradient observers ---------------------------------------------------
 
@@ -280,6 +318,9 @@ class TapeModel(keras.Model):
             validation_batch_size=validation_batch_size,
             validation_freq=validation_freq,
         )
+
+    def get_config(self):
+        return {**super().get_config(), "skip_nonfinite_steps": self.skip_nonfinite_steps}
 
     def check_training_data(self, x, y) -> None:
         """Refuses in-memory training data that cannot train the model.
