@@ -52,16 +52,26 @@ def repeated_batches(x, y, sample_weight, batch_size: int, shuffle: bool):
     data = tuple(a for a in (x, y, sample_weight) if a is not None)
     tensors = keras.tree.map_structure(_to_tensor, data)
     n = int(keras.tree.flatten(tensors)[0].shape[0])
-    order = tf.data.Dataset.range(n)
+    full, partial = divmod(n, batch_size)
+
+    def epoch_batches(order):
+        # Whole-epoch permutations cut into batches with one reshape: shuffling
+        # 60,000 row numbers one by one through a tf.data buffer costs more
+        # than the MLP's epoch itself.
+        batches = tf.data.Dataset.from_tensor_slices(tf.reshape(order[: full * batch_size], (full, batch_size)))
+        if partial:
+            batches = batches.concatenate(tf.data.Dataset.from_tensors(order[full * batch_size :]))
+        return batches
+
+    orders = tf.data.Dataset.from_tensors(tf.range(n, dtype=tf.int64)).repeat()
     if shuffle:
-        order = order.shuffle(n, reshuffle_each_iteration=True)
-    batches = order.batch(batch_size).repeat()
-    dataset = batches.map(
+        orders = orders.map(tf.random.shuffle)
+    dataset = orders.prefetch(1).flat_map(epoch_batches).map(
         lambda rows: keras.tree.map_structure(lambda t: tf.gather(t, rows), tensors),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
-    return dataset.prefetch(tf.data.AUTOTUNE), math.ceil(n / batch_size)
+    return dataset.prefetch(tf.data.AUTOTUNE), full + bool(partial)
 
 
 def _to_tensor(array):

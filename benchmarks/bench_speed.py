@@ -1,0 +1,187 @@
+"""Speed of keras-tape's fit() against stock Keras and the lab's hand loop, side by side.
+
+Each comparison runs its contenders in one process run (or, for memory, in
+sibling processes) and reports medians and ratios. Run with `make bench`.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from benchmarks._timing import in_subprocess, median_seconds  # noqa: E402
+from keras_tape.models import LinearRegression, MLPClassifier, PolynomialRegression  # noqa: E402
+
+LAB_X = np.arange(11.0, dtype="float32")
+LAB_Y = 6 * LAB_X**2 + 8 * LAB_X + 2
+
+
+def lab_hand_loop(steps: int) -> np.ndarray:
+    """The lab's polynomial loop: eager `step()`, MAE, learning rate 0.001."""
+    a, b, c = tf.Variable(0.0), tf.Variable(0.0), tf.Variable(0.0)
+    x, y = tf.constant(LAB_X), tf.constant(LAB_Y)
+
+    def step(lr=0.001):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.abs(y - (a * x**2 + b * x + c)))
+        for variable, gradient in zip((a, b, c), tape.gradient(loss, [a, b, c])):
+            variable.assign_sub(lr * gradient)
+
+    for _ in range(steps):
+        step()
+    return np.array([c.numpy(), b.numpy(), a.numpy()])
+
+
+def polynomial_time_to_answer(repeats: int = 3) -> list[dict]:
+    """A fresh PolynomialRegression through fit() vs the lab's 10,000 hand-written steps."""
+    results = {}
+
+    def ours():
+        model = PolynomialRegression(degree=2)
+        model.compile()
+        model.fit(LAB_X, LAB_Y, epochs=300, batch_size=len(LAB_X), verbose=0)
+        results["coef"] = model.coef
+
+    ours_s = median_seconds(ours, repeats=repeats, warmup=0)
+    assert np.allclose(results["coef"], [2, 8, 6], atol=1e-3), results["coef"]
+    # 10,000 eager steps take about half a minute: time 2,000 and scale by 5.
+    lab_s = 5 * median_seconds(lambda: lab_hand_loop(2000), repeats=repeats, warmup=0)
+    return [
+        {"comparison": "lab polynomial: hand loop, 10,000 eager steps (timed 2,000 x 5)", "median_s": lab_s, "ratio": 1.0},
+        {"comparison": "lab polynomial: PolynomialRegression fit(), 300 epochs, fresh model", "median_s": ours_s, "ratio": ours_s / lab_s},
+    ]
+
+
+def _stock_line():
+    model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="mse")
+    return model
+
+
+def full_batch_epoch_overhead(repeats: int = 3, epochs: int = 200) -> list[dict]:
+    """Milliseconds an epoch of fit() costs on 100 rows, full batch: ours vs stock."""
+    x = np.linspace(20, 80, 100, dtype="float32")[:, None]
+    y = 1.3 * x[:, 0] + 8
+    rows = []
+    for name, make in [("stock keras.Sequential(Dense(1))", _stock_line), ("LinearRegression", LinearRegression)]:
+        model = make()
+        if not model.compiled:
+            model.compile()
+        model.fit(x, y, epochs=2, batch_size=100, verbose=0)
+        seconds = median_seconds(lambda: model.fit(x, y, epochs=epochs, batch_size=100, verbose=0), repeats, warmup=0)
+        rows.append({"comparison": f"full-batch epoch, {name}", "ms_per_epoch": 1000 * seconds / epochs})
+    for row in rows:
+        row["ratio"] = row["ms_per_epoch"] / rows[0]["ms_per_epoch"]
+    return rows
+
+
+def mlp_data(n: int = 60000) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    return rng.random((n, 784), dtype=np.float32), rng.integers(0, 10, n)
+
+
+def mlp_model(variant: str):
+    """The MNIST-sized MLP (784-256-128-10) as stock Keras or ours, SGD, cross-entropy."""
+    loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    if variant == "stock":
+        model = keras.Sequential(
+            [keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
+             keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)]
+        )
+        model.compile(optimizer="sgd", loss=loss)
+    elif variant == "ours":
+        model = MLPClassifier()
+        model.compile(optimizer="sgd", loss=loss, metrics=[])
+    elif variant == "ours, stock train_step":
+        model = _StockStepMLP()
+        model.compile(optimizer="sgd", loss=loss, metrics=[])
+    else:
+        raise ValueError(f"unknown variant {variant!r}")
+    return model
+
+
+class _StockStepMLP(MLPClassifier):
+    """Our MLP and fit(), but keras.Model's own train_step: isolates the step's cost."""
+
+    train_step = keras.Model.train_step
+
+    def __init__(self, **kwargs):
+        super().__init__(name="stock_step_mlp", **kwargs)
+
+
+def raw_epoch_function(batch_size: int, x: np.ndarray, y: np.ndarray):
+    """The same forward and backward passes as one tf.function over the epoch: the floor."""
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
+                              keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+    optimizer = keras.optimizers.SGD()
+    optimizer.build(model.trainable_variables)
+    xs, ys = tf.constant(x), tf.constant(y)
+    steps = int(np.ceil(len(x) / batch_size))
+
+    @tf.function
+    def epoch():
+        for i in tf.range(steps):
+            xb, yb = xs[i * batch_size : (i + 1) * batch_size], ys[i * batch_size : (i + 1) * batch_size]
+            with tf.GradientTape() as tape:
+                logits = model(xb, training=True)
+                loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(yb, logits))
+            optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+
+    return epoch
+
+
+def mlp_epoch(variant: str, batch_size: int = 128, n: int = 60000, repeats: int = 3) -> dict:
+    """Median seconds of one MLP epoch for a variant ("stock", "ours", "raw", ...)."""
+    x, y = mlp_data(n)
+    if variant == "raw":
+        run = raw_epoch_function(batch_size, x, y)
+    else:
+        model = mlp_model(variant)
+
+        def run():
+            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
+
+    return {"variant": variant, "batch_size": batch_size, "n": n, "median_s": median_seconds(run, repeats)}
+
+
+def mlp_epoch_in_subprocess(variant: str, batch_size: int = 128, n: int = 60000, repeats: int = 3) -> dict:
+    """`mlp_epoch` in a fresh process, so its peak memory is its own."""
+    return in_subprocess(
+        f"from benchmarks.bench_speed import mlp_epoch\nresult = mlp_epoch({variant!r}, {batch_size}, {n}, {repeats})"
+    )
+
+
+def mlp_comparison(repeats: int = 3) -> list[dict]:
+    """MLP epoch: stock Sequential, ours, ours with the stock step, the raw tf.function loop."""
+    rows = [mlp_epoch_in_subprocess(v, repeats=repeats) for v in ("stock", "ours", "ours, stock train_step", "raw")]
+    stock, ours, stock_step, raw = rows
+    return [
+        {"comparison": "MLP epoch, stock keras.Sequential.fit", "median_s": stock["median_s"], "ratio": 1.0,
+         "peak_rss_mib": stock["peak_rss_mib"]},
+        {"comparison": "MLP epoch, MLPClassifier.fit", "median_s": ours["median_s"],
+         "ratio": ours["median_s"] / stock["median_s"], "peak_rss_mib": ours["peak_rss_mib"]},
+        {"comparison": "MLP epoch, raw one-tf.function loop", "median_s": raw["median_s"],
+         "ratio": raw["median_s"] / stock["median_s"], "peak_rss_mib": raw["peak_rss_mib"]},
+        {"comparison": "  ours / raw", "ratio": ours["median_s"] / raw["median_s"]},
+        {"comparison": "  ours / stock (speed-up = 1 / this)", "ratio": ours["median_s"] / stock["median_s"]},
+        {"comparison": "  memory: ours / stock peak RSS", "ratio": ours["peak_rss_mib"] / stock["peak_rss_mib"]},
+        {"comparison": "gradient hook unused: TapeModel step / keras.Model step (same fit)",
+         "median_s": ours["median_s"], "ratio": ours["median_s"] / stock_step["median_s"]},
+    ]
+
+
+def run(quick: bool = False) -> list[dict]:
+    """All speed comparisons; `quick` uses fewer repeats."""
+    repeats = 2 if quick else 3
+    return polynomial_time_to_answer(repeats) + full_batch_epoch_overhead(repeats) + mlp_comparison(repeats)
+
+
+if __name__ == "__main__":
+    from benchmarks._timing import table
+
+    print(table(run(), ["comparison", "median_s", "ms_per_epoch", "ratio", "peak_rss_mib"]))
