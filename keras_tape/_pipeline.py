@@ -36,6 +36,11 @@ def split_validation(x, y, sample_weight, validation_split: float):
     return head, tail
 
 
+def batches_per_epoch(x, batch_size: int) -> int:
+    """Number of batches of `batch_size` rows (the last one partial) in `x`."""
+    return math.ceil(len(keras.tree.flatten(x)[0]) / batch_size)
+
+
 def repeated_batches(x, y, sample_weight, batch_size: int, shuffle: bool):
     """One `tf.data.Dataset` yielding the epochs' batches back to back, forever.
 

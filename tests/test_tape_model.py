@@ -239,3 +239,32 @@ def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
     np.testing.assert_allclose(ours_w, stock_w, rtol=1e-5)
     # The first epoch starts at w = 1 on y = 3x: the loss is (2x)^2 averaged, not halved.
     assert ours_loss[0] > 0.5
+
+
+@pytest.mark.parametrize("batch_size", [32, 12])  # 3 batches an epoch (not a multiple of 4), 8 (a multiple)
+def test_steps_per_execution_keeps_epochs_exact(batch_size):
+    x, y, _ = classification_data(n=96)
+    ours, stock = twins(optimizer="sgd")
+    for model in (ours, stock):
+        model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                      metrics=["accuracy"], steps_per_execution=4)
+    assert_same_training(ours, stock, x=x, y=y, epochs=3, batch_size=batch_size)
+    assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
+
+
+def test_shuffled_fit_repeats_with_the_seed():
+    x = np.arange(40, dtype="float32")[:, None]
+    orders = []
+    for _ in range(2):
+        keras.utils.set_random_seed(7)
+        model = Stack(lambda: [keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        seen = []
+
+        class Record(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                seen.append(float(self.model.get_weights()[0][0, 0]))
+
+        model.fit(x, x[:, 0], batch_size=8, epochs=3, shuffle=True, verbose=0, callbacks=[Record()])
+        orders.append(seen)
+    assert orders[0] == orders[1]  # same seed, same shuffles, same weights

@@ -1,0 +1,48 @@
+"""`python -m benchmarks [--quick]`: every comparison, printed and written to results.md."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from pathlib import Path
+
+from benchmarks import bench_scaling, bench_speed
+from benchmarks._timing import machine, table
+
+SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "peak_rss_mib"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and sizes")
+    parser.add_argument("--output", default=str(Path(__file__).with_name("results.md")))
+    args = parser.parse_args()
+    repeats = 2 if args.quick else 3
+
+    sections = [("Speed (ratios against the first row of each group)", bench_speed.run(args.quick), SPEED_COLUMNS)]
+    try:
+        from benchmarks import bench_callbacks
+
+        sections.append(("Gradient logging cost", bench_callbacks.run(), None))
+    except ImportError:
+        pass
+    sections += [
+        ("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1), None),
+        ("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1), None),
+        ("Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)", bench_scaling.polynomial_vs_degree(repeats=repeats - 1), None),
+    ]
+    text = [
+        "# Benchmark results",
+        "",
+        f"Measured {datetime.date.today()} on {machine()}. Medians of {repeats} runs "
+        "(scaling tables: fewer); ratios are measured side by side in the same run.",
+    ]
+    for title, rows, columns in sections:
+        text += ["", f"## {title}", "", table(rows, columns or list(rows[0]))]
+        print(f"\n{title}\n{table(rows, columns or list(rows[0]))}", flush=True)
+    Path(args.output).write_text("\n".join(text) + "\n")
+    print(f"\nwritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

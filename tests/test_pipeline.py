@@ -1,0 +1,43 @@
+"""The repeating input pipeline fit() builds for in-memory arrays."""
+
+import numpy as np
+import pytest
+
+from keras_tape._pipeline import batches_per_epoch, repeated_batches, split_validation
+
+
+def epochs_of(dataset, steps, count):
+    iterator = iter(dataset)
+    return [[next(iterator) for _ in range(steps)] for _ in range(count)]
+
+
+def test_unshuffled_epochs_are_consecutive_rows_with_a_partial_last_batch():
+    x = np.arange(10, dtype="float64")
+    y = np.arange(10, dtype="int64") * 2
+    dataset, steps = repeated_batches(x, y, None, 4, shuffle=False)
+    assert steps == batches_per_epoch(x, 4) == 3
+    for epoch in epochs_of(dataset, steps, 2):
+        assert [b[0].numpy().tolist() for b in epoch] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+        assert epoch[0][0].dtype == "float32" and epoch[0][1].dtype == "int64"
+        assert epoch[2][1].numpy().tolist() == [16, 18]
+
+
+def test_shuffled_epochs_are_new_permutations_of_every_row():
+    x = np.arange(50, dtype="float32")
+    dataset, steps = repeated_batches(x, x * 3, np.ones(50), 8, shuffle=True)
+    orders = []
+    for epoch in epochs_of(dataset, steps, 3):
+        rows = np.concatenate([b[0].numpy() for b in epoch])
+        np.testing.assert_array_equal(np.concatenate([b[1].numpy() for b in epoch]), rows * 3)
+        assert sorted(rows.tolist()) == list(range(50))
+        orders.append(rows.tolist())
+    assert orders[0] != orders[1] != orders[2]
+
+
+def test_split_validation_holds_out_the_last_rows():
+    x, y = np.arange(10), np.arange(10) + 100
+    (xt, yt, wt), (xv, yv, wv) = split_validation(x, y, None, 0.3)
+    assert xt.tolist() == list(range(7)) and yv.tolist() == [107, 108, 109]
+    assert wt is None and wv is None
+    with pytest.raises(ValueError, match="`validation_split` 0.95 leaves no training rows out of 10"):
+        split_validation(x, y, None, 0.95)
