@@ -65,11 +65,12 @@ def run() -> list[dict]:
     """Times the three set-ups; rows of name, median seconds and ratio to no callbacks."""
     x, y = _data()
     with tempfile.TemporaryDirectory() as log_root:
-        setups = {
-            "no callbacks": lambda: [],
-            "GradientLogger(histogram_freq=0)": lambda: [GradientLogger(os.path.join(log_root, "h0"), histogram_freq=0)],
-            "GradientLogger(histogram_freq=1)": lambda: [GradientLogger(os.path.join(log_root, "h1"), histogram_freq=1)],
-        }
+        setups = {"no callbacks": lambda: []}
+        for freq in (0, 1):
+            log_dir = os.path.join(log_root, f"histogram_freq{freq}")
+            setups[f"GradientLogger(histogram_freq={freq})"] = (
+                lambda log_dir=log_dir, freq=freq: [GradientLogger(log_dir, histogram_freq=freq)]
+            )
         times = {name: [] for name in setups}
         # Round 0 warms each set-up up (kernels, threads, summary writers) and is
         # dropped; rounds interleave so a slow spell on a shared machine hits all alike.

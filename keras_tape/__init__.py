@@ -2,7 +2,7 @@
 
 __version__ = "0.1.0"
 
-from keras_tape import autodiff, data, models  # noqa: E402
+from keras_tape import autodiff, callbacks, data, models  # noqa: E402
 from keras_tape.tape_model import TapeModel  # noqa: E402
 
-__all__ = ["TapeModel", "autodiff", "data", "models", "__version__"]
+__all__ = ["TapeModel", "autodiff", "callbacks", "data", "models", "__version__"]

@@ -140,7 +140,8 @@ class TapeModel(keras.Model):
         `tf.Variable`s; Python side effects happen only while tracing. The
         gradients are those of the loss, unscaled under mixed precision, in the
         order of `variables` (`model.trainable_variables`). The training
-        function is rebuilt on the next `fit`.
+        function is rebuilt (traced again on its next call), so a callback
+        may add an observer in `on_train_begin`.
 
         Args:
             observer: callable taking `(gradients, variables)`.
@@ -160,10 +161,10 @@ class TapeModel(keras.Model):
                 f"got {observer!r} of type {type(observer).__name__}."
             )
         self._gradient_observers.append(observer)
-        self.train_function = None
+        self._rebuild_train_function()
 
     def remove_gradient_observer(self, observer: GradientObserver) -> None:
-        """Stops calling `observer`; the training function is rebuilt on the next `fit`.
+        """Stops calling `observer`; the training function is traced again on its next call.
 
         Args:
             observer: a callable previously passed to `add_gradient_observer`.
@@ -171,7 +172,14 @@ class TapeModel(keras.Model):
         if observer not in self._gradient_observers:
             raise ValueError(f"`observer` {observer!r} was not added to this model.")
         self._gradient_observers.remove(observer)
-        self.train_function = None
+        self._rebuild_train_function()
+
+    def _rebuild_train_function(self):
+        # The step is traced once; a new observer list needs a new trace. A fit
+        # in progress (a callback adding an observer in on_train_begin) already
+        # holds a function, so replace it rather than dropping it.
+        if self.train_function is not None:
+            self.make_train_function(force=True)
 
     def _notify_gradient_observers(self, gradients, variables):
         optimizer = self.optimizer

@@ -1,0 +1,170 @@
+"""GradientLogger's summaries against gradients recomputed with our own GradientTape."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_tape.callbacks import GradientLogger
+from keras_tape.models import MLPClassifier
+
+TOLERANCE = dict(rtol=1e-6, atol=1e-6)
+
+
+def classifier(**compile_kwargs):
+    model = MLPClassifier(hidden_units=(8,), num_classes=3)
+    model.compile(optimizer=keras.optimizers.SGD(0.5), **compile_kwargs)
+    return model
+
+
+def own_tape_norms(model, weights, x, y) -> dict:
+    """{variable path: L2 norm of d loss / d variable} at `weights`, from our own tape."""
+    model.set_weights(weights)
+    with tf.GradientTape() as tape:
+        logits = model(x, training=True)
+        losses = keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True)
+        loss = tf.reduce_mean(losses)
+    gradients = tape.gradient(loss, model.trainable_variables)
+    return {v.path: (float(tf.norm(g)), g.numpy()) for v, g in zip(model.trainable_variables, gradients)}
+
+
+def record_weights(model, hook):
+    weights = []
+    record = lambda *_, **__: weights.append(model.get_weights())  # noqa: E731
+    return weights, keras.callbacks.LambdaCallback(**{hook: record})
+
+
+def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blobs, read_events):
+    x, y = blobs
+    model = classifier()
+    weights, recorder = record_weights(model, "on_epoch_begin")
+    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=1)])
+
+    events = read_events(tmp_path / "train")
+    for epoch, epoch_weights in enumerate(weights):
+        expected = own_tape_norms(model, epoch_weights, x, y)
+        for path, (norm, gradient) in expected.items():
+            step, logged = events[f"gradients/{path}/norm"][epoch]
+            assert step == epoch
+            np.testing.assert_allclose(logged, norm, **TOLERANCE)
+            step, histogram = events[f"gradients/{path}/histogram"][epoch]
+            assert step == epoch and histogram[:, 2].sum() == gradient.size
+            np.testing.assert_allclose(
+                [histogram[0, 0], histogram[-1, 1]], [gradient.min(), gradient.max()], **TOLERANCE
+            )
+        global_norm = np.sqrt(sum(norm**2 for norm, _ in expected.values()))
+        np.testing.assert_allclose(events["gradients/global_norm"][epoch][1], global_norm, **TOLERANCE)
+
+
+def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path, blobs, read_events):
+    x, y = blobs
+    model = classifier()
+    weights, recorder = record_weights(model, "on_train_batch_begin")
+    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0, update_freq=2)])
+
+    batches = [(x[i : i + 8], y[i : i + 8]) for i in range(0, 32, 8)] * 2
+    norms = [own_tape_norms(model, w, *batch) for w, batch in zip(weights, batches)]
+    events = read_events(tmp_path / "train")
+    path = model.trainable_variables[0].path
+    logged = events[f"gradients/{path}/norm"]
+    assert [step for step, _ in logged] == [2, 4, 6, 8]
+    expected = [np.mean([norms[i][path][0] for i in (s - 2, s - 1)]) for s in (2, 4, 6, 8)]
+    np.testing.assert_allclose([value for _, value in logged], expected, **TOLERANCE)
+    assert not any(tag.endswith("/histogram") for tag in events)
+
+
+def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, read_events):
+    x, y = blobs
+    means = []
+    for steps_per_execution in (1, 2):
+        keras.utils.set_random_seed(0)
+        model = classifier(steps_per_execution=steps_per_execution)
+        log_dir = tmp_path / str(steps_per_execution)
+        model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0,
+                  callbacks=[GradientLogger(log_dir, histogram_freq=0)])
+        means.append(read_events(log_dir / "train")["gradients/global_norm"][0][1])
+    np.testing.assert_allclose(means[0], means[1], rtol=1e-5)
+
+
+def test_observer_is_removed_when_fit_ends(tmp_path, blobs):
+    x, y = blobs
+    model = classifier()
+    model.fit(x, y, epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path)])
+    assert model._gradient_observers == []
+    files = sorted(tmp_path.rglob("*"))
+    model.fit(x, y, epochs=1, verbose=0)
+    assert sorted(tmp_path.rglob("*")) == files
+
+
+def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
+    x, y = blobs
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        model = classifier()
+    model.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[GradientLogger(tmp_path)])
+    assert read_events(tmp_path / "train")["gradients/global_norm"][0][1] > 0
+
+
+def test_two_replicas_log_the_gradient_of_the_whole_batch(tmp_path):
+    # Logical devices must be set before TensorFlow starts, hence a fresh process.
+    script = textwrap.dedent(f"""
+        import json, keras, numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        from keras_tape.callbacks import GradientLogger
+        from keras_tape.models import MLPClassifier
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(32, 6)).astype("float32")
+        y = (x[:, 0] > 0).astype("int32")
+        norms = []
+        for name, strategy in [("one", tf.distribute.get_strategy()),
+                               ("two", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
+            keras.utils.set_random_seed(0)
+            with strategy.scope():
+                model = MLPClassifier(hidden_units=(8,), num_classes=3)
+                model.compile(optimizer=keras.optimizers.SGD(0.5))
+            log_dir = {str(tmp_path)!r} + "/" + name
+            model.fit(x, y, epochs=2, batch_size=32, shuffle=False, verbose=0,
+                      callbacks=[GradientLogger(log_dir)])
+            events = EventAccumulator(log_dir + "/train")
+            events.Reload()
+            norms.append([float(tf.make_ndarray(e.tensor_proto))
+                          for e in events.Tensors("gradients/global_norm")])
+        print(json.dumps(norms))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    one_replica, two_replicas = json.loads(out.stdout.strip().splitlines()[-1])
+    assert len(two_replicas) == 2
+    np.testing.assert_allclose(two_replicas, one_replica, rtol=1e-5)
+
+
+def test_refuses_a_model_that_is_not_a_tape_model(tmp_path, blobs):
+    x, y = blobs
+    model = keras.Sequential([keras.layers.Dense(3)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(TypeError, match="TapeModel.*Sequential"):
+        model.fit(x, np.eye(3)[y], epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path)])
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, message",
+    [
+        ({"log_dir": 3}, TypeError, "`log_dir` must be a path"),
+        ({"histogram_freq": -1}, ValueError, "`histogram_freq` must be an integer >= 0, got -1"),
+        ({"histogram_freq": 1.5}, TypeError, "`histogram_freq` must be an integer"),
+        ({"update_freq": "often"}, ValueError, "`update_freq` must be \"epoch\", \"batch\" or an integer"),
+        ({"update_freq": 0}, ValueError, "`update_freq` must be an integer >= 1, got 0"),
+    ],
+)
+def test_arguments_are_validated(tmp_path, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        GradientLogger(**{"log_dir": tmp_path, **kwargs})
