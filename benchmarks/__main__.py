@@ -9,7 +9,7 @@ from pathlib import Path
 from benchmarks import bench_scaling, bench_speed
 from benchmarks._timing import machine, table
 
-SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "peak_rss_mib"]
+SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
 
 
 def main() -> None:

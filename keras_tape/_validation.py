@@ -8,6 +8,7 @@ scikit-learn's `sklearn.utils.validation`.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
 
@@ -92,6 +93,41 @@ def check_same_length(**arrays) -> None:
         raise ValueError(f"Arguments must have the same number of samples: {described}.")
 
 
+def check_width(shape, width: int, name: str, reason: str) -> bool:
+    """Checks that rows of `shape` hold `width` values: shape `(n,)` for one, else `(n, width)`.
+
+    Sizes still unknown (None, as while tracing) cannot be checked.
+
+    Args:
+        shape: the array's or tensor's shape.
+        width: the values a row must hold.
+        name: the argument's name, used in error messages.
+        reason: why, ending the first clause, e.g. "as LinearRegression was built for".
+
+    Returns:
+        Whether the shape was known well enough to be checked.
+    """
+    if getattr(shape, "rank", 0) is None:
+        return False
+    shape = tuple(None if size is None else int(size) for size in shape)
+    got = {1: 1, 2: shape[-1]}.get(len(shape), -1)
+    if got not in (width, None):
+        expected = "(n,) or (n, 1)" if width == 1 else f"(n, {width})"
+        raise ValueError(f"`{name}` must have shape {expected}, {reason}, got shape {shape}.")
+    return got is not None
+
+
+def check_sample_shape(shape, sample_shape, name: str, reason: str) -> None:
+    """Checks that an array of `shape` holds samples of `sample_shape` (None matches any size)."""
+    shape, sample_shape = tuple(shape), tuple(sample_shape)
+    matches = len(shape) == len(sample_shape) + 1 and all(
+        expected in (None, got) for expected, got in zip(sample_shape, shape[1:])
+    )
+    if not matches:
+        expected = ", ".join(["n", *("None" if size is None else str(size) for size in sample_shape)])
+        raise ValueError(f"`{name}` must have shape ({expected}), {reason}, got shape {shape}.")
+
+
 def check_labels(y, num_classes: int, name: str = "y") -> np.ndarray:
     """Checks integer class labels in [0, num_classes) and returns them as int32."""
     array = np.asarray(y)
@@ -121,4 +157,25 @@ def check_float(value, name: str, *, minimum: float | None = None) -> float:
     value = float(value)
     if not np.isfinite(value) or (minimum is not None and value < minimum):
         raise ValueError(f"`{name}` must be {expected}, got {value}.")
+    return value
+
+
+def check_path_like(value, name: str) -> str:
+    """Returns `value` as a non-empty path string, refusing anything but str and os.PathLike."""
+    if not isinstance(value, (str, os.PathLike)) or not isinstance(os.fspath(value), str):
+        raise TypeError(
+            f"`{name}` must be a path (str or os.PathLike), got {_describe(value)} "
+            f"of type {type(value).__name__}."
+        )
+    path = os.fspath(value)
+    if not path:
+        raise ValueError(f"`{name}` must be a non-empty path, got {value!r}.")
+    return path
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Returns `value` if it is one of the strings `choices`."""
+    if not isinstance(value, str) or value not in choices:
+        allowed = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"`{name}` must be one of {allowed}, got {_describe(value)}.")
     return value

@@ -50,9 +50,34 @@ class WhitenedRegression(TapeModel):
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
 
     def call(self, x):
-        features = self._features(keras.ops.cast(x, self.compute_dtype))
+        x = keras.ops.cast(x, self.compute_dtype)
+        width = self._input_width()
+        if not _validation.check_width(x.shape, width, "x", self._width_reason()):
+            # A retrace for inputs of another shape leaves the width unknown
+            # until the step runs; `_features` would silently regroup the values.
+            tf.debugging.assert_equal(
+                tf.size(x), tf.shape(x)[0] * width,
+                message=f"`x` must have {width} value(s) a row, {self._width_reason()}",
+            )
+        features = self._features(x)
         whitened = (features - self.feature_mean) @ self.whitening
         return whitened @ self.kernel + self.bias
+
+    def check_training_data(self, x, y) -> None:
+        super().check_training_data(x, y)
+        _validation.check_array(x, "x", ndim=(1, 2))
+        if self.built:
+            _validation.check_width(np.shape(x), self._input_width(), "x", self._width_reason())
+        if y is not None:
+            reason = f"one column per output of {type(self).__name__} (units={self.units})"
+            _validation.check_width(np.shape(y), self.units, "y", reason)
+
+    def _input_width(self) -> int:
+        """The values an input row holds (once built)."""
+        return self.feature_mean.shape[0]
+
+    def _width_reason(self) -> str:
+        return f"as {type(self).__name__} was built for"
 
     # -- learning the whitening ----------------------------------------------
 
@@ -81,7 +106,8 @@ class WhitenedRegression(TapeModel):
         # A feature that does not vary (or repeats another) carries no
         # information: it gets weight zero instead of an infinite scale.
         tolerance = max(eigenvalues.max(), 0.0) * 1e-10
-        scale = np.where(eigenvalues > tolerance, 1.0 / np.sqrt(np.maximum(eigenvalues, tolerance)), 0.0)
+        informative = eigenvalues > tolerance
+        scale = np.where(informative, 1.0 / np.sqrt(np.where(informative, eigenvalues, 1.0)), 0.0)
         self.feature_mean.assign(mean)
         self.whitening.assign((eigenvectors * scale) @ eigenvectors.T)
         self.adapted.assign(1.0)

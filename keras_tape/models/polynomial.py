@@ -53,6 +53,12 @@ class PolynomialRegression(WhitenedRegression):
     def _num_features(self, input_shape) -> int:
         return self.degree
 
+    def _input_width(self) -> int:
+        return 1
+
+    def _width_reason(self) -> str:
+        return "one value of x a row for PolynomialRegression"
+
     def _features(self, x):
         t = keras.ops.reshape(x, (-1, 1))
         t = (t - keras.ops.cast(self.x_center, t.dtype)) / keras.ops.cast(self.x_scale, t.dtype)
