@@ -1,4 +1,8 @@
-"""keras-tape: Keras models whose train_step is explicit tf.GradientTape code."""
+"""keras-tape: Keras models whose train_step is explicit tf.GradientTape code.
+
+`import keras_tape` imports TensorFlow and registers the models with Keras,
+so `keras.models.load_model` finds them in a fresh process.
+"""
 
 __version__ = "0.1.0"
 

@@ -85,6 +85,9 @@ class TapeModel(keras.Model):
             scaled_loss = self.optimizer.scale_loss(loss)
         variables = self.trainable_variables
         gradients = tape.gradient(scaled_loss, variables)
+        if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
+            # Keras looks for overflow in the first replica's gradients only.
+            gradients = _overflow_on_every_replica(gradients)
         if self._gradient_observers:
             self._notify_gradient_observers(gradients, variables)
         if self.skip_nonfinite_steps:
@@ -110,7 +113,7 @@ class TapeModel(keras.Model):
             loss = loss * replicas
         batch_size = tf.shape(keras.tree.flatten(x)[0])[0]
         _loss_tracker(self).update_state(loss, sample_weight=batch_size)
-        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        return _step_logs(self.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
 
     def _apply_if_finite(self, x, y, y_pred, loss, sample_weight, gradients, variables):
         checked = [loss]
@@ -120,15 +123,49 @@ class TapeModel(keras.Model):
         if not self.optimizer.built:
             # Its variables cannot be created inside a branch of tf.cond.
             self.optimizer.build(variables)
+        context = tf.distribute.get_replica_context()
+        replicas = context.num_replicas_in_sync
+        if replicas > 1:
+            # All replicas must take the same branch: one bad share skips the global batch.
+            bad_shares = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, "float32"))
+            finite = tf.equal(bad_shares, 0.0)
+        step = (x, y, y_pred, loss, sample_weight, gradients)
+        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+            # A skipped batch leaves the weights, the optimizer, the loss and the metrics as they were.
+            tf.cond(finite, lambda: self._apply_and_update_metrics(*step), lambda: None)
+        else:
+            # optimizer.apply synchronises the replicas (merge_call), which a
+            # branch of tf.cond in a replica context may not: branch across them.
+            context.merge_call(self._apply_across_replicas_if, args=(finite, *step))
+        # Each replica counts its share: the metric sums them when read.
+        self.skipped_steps.update_state((1.0 - tf.cast(finite, "float32")) / replicas)
+        return _step_logs(self.get_metrics_result())
 
-        def apply_and_update_metrics():
-            self.optimizer.apply(gradients, variables)
-            self._update_metrics(x, y, y_pred, loss, sample_weight)
+    def _apply_and_update_metrics(self, x, y, y_pred, loss, sample_weight, gradients):
+        self.optimizer.apply(gradients, self.trainable_variables)
+        self._update_metrics(x, y, y_pred, loss, sample_weight)
 
-        # A skipped batch leaves the weights, the optimizer, the loss and the metrics as they were.
-        tf.cond(finite, apply_and_update_metrics, lambda: None)
-        self.skipped_steps.update_state(1.0 - tf.cast(finite, "float32"))
-        return self.get_metrics_result()
+    def _apply_across_replicas_if(self, strategy, finite, *step):
+        tf.cond(
+            strategy.experimental_local_results(finite)[0],  # the same on every replica
+            lambda: strategy.extended.call_for_each_replica(self._apply_and_update_metrics, args=step),
+            lambda: None,
+        )
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        # Keras learns the batch's shapes by averaging a whole input batch
+        # across replicas, which MultiWorkerMirroredStrategy cannot do
+        # (keras-team/keras#20585); one replica's share has the same structure.
+        if iterator is not None and self.distribute_strategy.num_replicas_in_sync > 1:
+            for _, _, batches in iterator:
+                batch = next(batches)
+                break
+            local_results = self.distribute_strategy.experimental_local_results
+            data_batch = keras.tree.map_structure(
+                lambda v: local_results(v)[0] if isinstance(v, tf.distribute.DistributedValues) else v, batch
+            )
+            iterator = None
+        return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
     # -- gradient observers ---------------------------------------------------
 
@@ -370,6 +407,40 @@ def _is_in_memory(x) -> bool:
 
 def _leaf_suffix(index: int, structure) -> str:
     return "" if not isinstance(structure, (dict, list, tuple)) else f"[{index}]"
+
+
+def _overflow_on_every_replica(gradients):
+    """The gradients, or inf in all of them on every replica if any replica's overflowed.
+
+    Keras's LossScaleOptimizer decides from the first replica's gradients
+    whether a step overflowed, expecting them all-reduced; Keras 3 reduces
+    them later, inside the inner optimizer, so another replica's overflow
+    would reach the weights instead of shrinking the loss scale.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return gradients
+    dense = [g.values if isinstance(g, tf.IndexedSlices) else g for g in gradients if g is not None]
+    finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in dense])
+    overflowed = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, "float32")) > 0
+
+    def poisoned(g):
+        if isinstance(g, tf.IndexedSlices):
+            return tf.IndexedSlices(poisoned(g.values), g.indices, g.dense_shape)
+        return tf.where(overflowed, tf.constant(np.inf, g.dtype), g)
+
+    return [None if g is None else poisoned(g) for g in gradients]
+
+
+def _step_logs(logs: dict) -> dict:
+    """A step's logs, shaped for the cross-replica reduction Keras applies to them."""
+    strategy = tf.distribute.get_strategy()
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
+        # Keras averages a multi-worker step's logs with
+        # strategy.reduce("MEAN", value, axis=0), which needs an axis to
+        # average over (keras-team/keras#20585): one replica, one entry.
+        return {name: tf.reshape(value, [1]) for name, value in logs.items()}
+    return logs
 
 
 def _loss_tracker(model: keras.Model) -> keras.metrics.Mean:

@@ -219,8 +219,9 @@ def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
         x = np.linspace(0, 1, 64, dtype="float32")[:, None]
         y = 3 * x
         histories = []
+        # One strategy per process: two would share collective op keys (tensorflow#62790).
+        strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
         for model_class in (Line, None):
-            strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
             with strategy.scope():
                 if model_class is None:
                     model = keras.Sequential([keras.layers.Dense(1, use_bias=False, kernel_initializer="ones")])

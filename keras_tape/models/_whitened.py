@@ -26,12 +26,19 @@ class WhitenedRegression(TapeModel):
     Subclasses define `_num_features(input_shape)` and `_features(x)`; the
     features may depend on non-trainable variables set in `_adapt_inputs`.
 
+    The model computes in float32 whatever the global dtype policy: under
+    `mixed_float16` or `mixed_bfloat16` its features (x^k), whitening and
+    outputs would keep 3 or 2 significant digits, and it has too few
+    weights for 16-bit arithmetic to save anything.
+
     Args:
         units: number of outputs.
-        **kwargs: passed to `keras.Model` (e.g. `name`).
+        **kwargs: passed to `keras.Model` (e.g. `name`, or `dtype` to
+            override float32).
     """
 
     def __init__(self, units: int = 1, **kwargs):
+        kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)
         self.units = _validation.check_int(units, "units")
 

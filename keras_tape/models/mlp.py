@@ -63,14 +63,17 @@ class MLPClassifier(TapeModel):
         return self.output_layer(x)
 
     def get_compile_defaults(self) -> dict:
-        return {
+        defaults = {
             "optimizer": keras.optimizers.Adam(learning_rate=1e-3),
             "loss": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             "metrics": ["accuracy"],
+        }
+        if self.distribute_strategy.num_replicas_in_sync == 1:
             # One compiled call runs 32 steps: Keras's per-step Python work
             # otherwise costs as much as the MLP's own arithmetic on a CPU.
-            "steps_per_execution": 32,
-        }
+            # Keras 3.15 cannot loop steps over replicas (keras-team/keras#19246).
+            defaults["steps_per_execution"] = 32
+        return defaults
 
     def check_training_data(self, x, y) -> None:
         super().check_training_data(x, y)

@@ -64,7 +64,8 @@ def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blob
 
 def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path, blobs, read_events):
     x, y = blobs
-    model = classifier()
+    # Batch-level hooks run once per execution: one step each, to see every batch.
+    model = classifier(steps_per_execution=1)
     weights, recorder = record_weights(model, "on_train_batch_begin")
     model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0,
               callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0, update_freq=2)])

@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from keras_tape import data
 from keras_tape.callbacks import PredictionPlotLogger
-from keras_tape.callbacks.prediction_plot_logger import _as_picture, _confusion_matrix
 from keras_tape.models import LinearRegression, MLPClassifier, PolynomialRegression
 
 
@@ -56,22 +55,6 @@ def test_classifier_gets_a_confusion_matrix_and_misclassified_examples(tmp_path,
     events = read_events(tmp_path / "validation")
     for tag in ("predictions/confusion_matrix", "predictions/misclassified"):
         assert [step for step, _ in decoded(events, tag)] == [0, 1]
-
-
-def test_confusion_matrix_counts_true_rows_against_predicted_columns():
-    true = np.array([0, 0, 1, 2, 2, 2])
-    predicted = np.array([0, 1, 1, 2, 0, 2])
-    np.testing.assert_array_equal(
-        _confusion_matrix(true, predicted, 3), [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
-    )
-
-
-@pytest.mark.parametrize(
-    "shape, picture_shape",
-    [((64,), (8, 8)), ((784,), (28, 28)), ((28, 28), (28, 28)), ((8, 8, 1), (8, 8)), ((10,), (1, 10))],
-)
-def test_samples_are_shown_as_pictures(shape, picture_shape):
-    assert _as_picture(np.zeros(shape)).shape == picture_shape
 
 
 @pytest.mark.parametrize(
