@@ -17,7 +17,7 @@ def batches(x, y, size, poisoned=()):
 
 
 def fitted(model, data, epochs=3):
-    model.compile(optimizer=keras.optimizers.Adam(0.1))
+    model.compile(optimizer=keras.optimizers.Adam(0.1), metrics=["mae"])
     history = model.fit(data, epochs=epochs, verbose=0)
     return history.history, model.get_weights()
 

@@ -140,7 +140,6 @@ class WhitenedRegression(TapeModel):
         return {
             "optimizer": keras.optimizers.SGD(learning_rate=0.1),
             "loss": "mse",
-            "metrics": ["mae"],
         }
 
     def get_config(self):

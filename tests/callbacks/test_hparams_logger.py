@@ -25,7 +25,7 @@ def test_runs_record_what_differs_between_them_and_their_final_metrics(tmp_path,
     x, y = data.polynomial_data()
     for rate in (0.1, 0.01):
         model = PolynomialRegression(degree=2)
-        model.compile(optimizer=keras.optimizers.SGD(rate))
+        model.compile(optimizer=keras.optimizers.SGD(rate), metrics=["mae"])
         log_dir = tmp_path / f"lr-{rate}"
         history = model.fit(x, y, epochs=3, batch_size=4, verbose=0, validation_split=0.25,
                             callbacks=[HParamsLogger(log_dir, hparams={"data": "lab"})])
