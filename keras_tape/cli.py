@@ -11,6 +11,12 @@ Commands (each has `--help`):
   practice's gradient descent and the tape model side by side.
 - `keras-tape tensorboard`: serves the logs on 127.0.0.1.
 
+`demo` and `fit` train under `--strategy {default,mirrored,multi-worker}`: one
+device, every GPU of this machine (`tf.distribute.MirroredStrategy`), or the
+machines `TF_CONFIG` lists (`tf.distribute.MultiWorkerMirroredStrategy`, the
+same command run on each). The strategy is made once, before any other
+TensorFlow work, and every model is built and compiled in its scope.
+
 Bad input (a missing file, an unknown column, a bad option value, an
 unavailable dataset) prints one line `keras-tape: error: ...` on stderr and
 exits with status 2. Ctrl-C prints `keras-tape: interrupted` and exits with
@@ -28,6 +34,7 @@ import contextlib  # noqa: E402
 import dataclasses  # noqa: E402
 import datetime  # noqa: E402
 import functools  # noqa: E402
+import json  # noqa: E402
 import re  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -57,6 +64,19 @@ DEFAULT_HIDDEN_UNITS = {"digits": (128, 64), "mnist": (256, 128)}  # MNIST: the 
 DEFAULT_BATCH_SIZE = {"digits": 32, "mnist": 128}
 TEST_FRACTION = 0.2
 TENSORBOARD_START_TIMEOUT_S = 90
+
+STRATEGY_CLASSES = {
+    "default": "the default strategy",
+    "mirrored": "MirroredStrategy",
+    "multi-worker": "MultiWorkerMirroredStrategy",
+}
+STRATEGIES = tuple(STRATEGY_CLASSES)
+# A test aid: splits the CPU into N logical devices before the strategy is
+# made, and `--strategy mirrored` then has a replica on each (GPUs unused).
+LOGICAL_CPUS_ENV = "KERAS_TAPE_LOGICAL_CPUS"
+TF_CONFIG_EXAMPLE = (
+    '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}'
+)
 
 _LIBRARY_ERRORS = (ValueError, TypeError, OSError, ImportError, RuntimeError)
 
@@ -186,6 +206,7 @@ def _add_demo_parser(commands) -> None:
         help="epochs for every model (default: 100 for the regressions, 20 for the MLP)",
     )
     _add_seed_option(demo)
+    _add_strategy_option(demo)
     demo.add_argument("--quiet", action="store_true", help="print only the summary")
     demo.set_defaults(run=run_demo)
 
@@ -259,6 +280,17 @@ def _add_seed_option(parser) -> None:
     parser.add_argument("--seed", type=_int_at_least(0), default=0, help="random seed (default: 0)")
 
 
+def _add_strategy_option(parser) -> None:
+    parser.add_argument(
+        "--strategy", choices=STRATEGIES, default="default",
+        help=(
+            "tf.distribute strategy: default (one device), mirrored (every GPU of this machine), "
+            "multi-worker (the machines TF_CONFIG lists; run the same command on each; only worker 0 "
+            "writes files and prints) (default: default)"
+        ),
+    )
+
+
 def _add_training_options(
     parser: argparse.ArgumentParser,
     model: str,
@@ -271,7 +303,10 @@ def _add_training_options(
         "--epochs", type=_int_at_least(1), default=DEFAULT_EPOCHS[model],
         help=f"epochs (default: {DEFAULT_EPOCHS[model]})",
     )
-    training.add_argument("--batch-size", type=_int_at_least(1), help=f"batch size (default: {batch_help})")
+    training.add_argument(
+        "--batch-size", type=_int_at_least(1),
+        help=f"the global batch size, split across the replicas of --strategy (default: {batch_help})",
+    )
     training.add_argument(
         "--optimizer", help="a Keras optimizer name: sgd, adam, rmsprop, ... (default: the model's)"
     )
@@ -283,6 +318,7 @@ def _add_training_options(
         help=f"loss (default: {losses[0]}{'; ' + loss_help if loss_help else ''})",
     )
     _add_seed_option(training)
+    _add_strategy_option(training)
     output = parser.add_argument_group("output")
     output.add_argument("--logdir", help="write TensorBoard logs to LOGDIR/<timestamp>/<model>")
     output.add_argument("--save", metavar="FILE.keras", help="save the trained model")
@@ -335,21 +371,29 @@ def _add_tensorboard_parser(commands) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """`keras-tape demo`: the lab's three models on bundled data, logged for TensorBoard."""
+    strategy = _create_strategy(args.strategy)
+    with _worker_outputs(strategy) as place:
+        return _demo(args, strategy, log_root=place(args.logdir))
+
+
+def _demo(args: argparse.Namespace, strategy, log_root: Path) -> int:
     keras = _import_keras()
     plots = _plots_or_none()
     keras.utils.set_random_seed(args.seed)
-    run_dir = _new_run_dir(args.logdir)
-    tasks = [
-        _linear_task(seed=args.seed),
-        _polynomial_task(degree=2),
-        _mlp_task("digits", seed=args.seed),
-    ]
+    run_dir = _new_run_dir(log_root)
+    with strategy.scope():  # one strategy for every model: see _create_strategy
+        tasks = [
+            _linear_task(seed=args.seed),
+            _polynomial_task(degree=2),
+            _mlp_task("digits", seed=args.seed),
+        ]
+        for task in tasks:
+            _compile(task, optimizer=None, learning_rate=None, loss=None)
     _say(args, f"Training the lab's {len(tasks)} models with fit(); logs go to {run_dir}.")
     rows, figures = [], []
     for number, task in enumerate(tasks, start=1):
         epochs = args.epochs or DEFAULT_EPOCHS[task.name]
         _say(args, f"\n[{number}/{len(tasks)}] {task.name}: {task.description}, {epochs} epochs")
-        _compile(task, optimizer=None, learning_rate=None, loss=None)
         _train(task, epochs=epochs, batch_size=None, log_dir=run_dir / task.name, quiet=args.quiet)
         outcome = _evaluate(task)
         rows.append([task.name, outcome.learned, outcome.truth, outcome.score])
@@ -367,6 +411,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print("Plots:", ", ".join(str(path) for path in figures))
     else:
         print("Plots: skipped (matplotlib is not installed)")
+    if args.strategy != "default":
+        print(f"Strategy: {_describe(args.strategy, strategy)}")
     print(f"TensorBoard logs: {run_dir}/{{{','.join(task.name for task in tasks)}}}")
     print(f"View them: tensorboard --logdir {args.logdir}   (or: keras-tape tensorboard --logdir {args.logdir})")
     return 0
@@ -377,14 +423,24 @@ def run_fit(args: argparse.Namespace) -> int:
     save_path = _check_output_file(args.save, "--save", (".keras",))
     plot_path = _check_output_file(args.plot, "--plot", (".png", ".svg", ".pdf"))
     plots = _import_plots() if plot_path else None
+    strategy = _create_strategy(args.strategy)
+    with _worker_outputs(strategy) as place:
+        return _fit(args, strategy, plots, save_path=place(save_path), plot_path=place(plot_path),
+                    log_root=place(args.logdir))
+
+
+def _fit(args: argparse.Namespace, strategy, plots, save_path: Path | None, plot_path: Path | None,
+         log_root: Path | None) -> int:
     keras = _import_keras()
     keras.utils.set_random_seed(args.seed)
-    if args.model == "mlp":
-        task = _mlp_task(args.dataset, args.mnist_path, args.hidden_units, args.activation, seed=args.seed)
-    elif args.model == "linear":
-        task = _linear_task(args.csv, args.x_col, args.y_col, seed=args.seed)
-    else:
-        task = _polynomial_task(args.csv, args.x_col, args.y_col, degree=args.degree)
+    with strategy.scope():  # the model, its optimizer and metrics: mirrored variables
+        if args.model == "mlp":
+            task = _mlp_task(args.dataset, args.mnist_path, args.hidden_units, args.activation, seed=args.seed)
+        elif args.model == "linear":
+            task = _linear_task(args.csv, args.x_col, args.y_col, seed=args.seed)
+        else:
+            task = _polynomial_task(args.csv, args.x_col, args.y_col, degree=args.degree)
+        _compile(task, optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss)
     if plot_path and task.x.ndim == 2 and task.x.shape[1] > 1:
         raise ValueError(
             f"--plot draws one input column, but the data has {task.x.shape[1]}; choose one with --x-col."
@@ -392,8 +448,7 @@ def run_fit(args: argparse.Namespace) -> int:
     for note in task.notes:
         print(f"note: {note}")
     _say(args, f"{task.name}: {task.description}, {args.epochs} epochs")
-    _compile(task, optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss)
-    log_dir = _new_run_dir(args.logdir) / task.name if args.logdir else None
+    log_dir = _new_run_dir(log_root) / task.name if log_root else None
     _train(task, epochs=args.epochs, batch_size=args.batch_size, log_dir=log_dir, quiet=args.quiet)
 
     outcome = _evaluate(task)
@@ -401,6 +456,8 @@ def run_fit(args: argparse.Namespace) -> int:
     if outcome.truth != "-":
         print(f"truth:   {outcome.truth}")
     print(f"score:   {outcome.score}")
+    if args.strategy != "default":
+        print(f"on:      {_describe(args.strategy, strategy)}")
     if log_dir:
         print(f"logs:    {log_dir}   (view: tensorboard --logdir {args.logdir})")
     if save_path:
@@ -740,6 +797,124 @@ def _figure(task: _Task, outcome: _Outcome, plots):
     if task.truth_coef is not None:
         curves[f"truth: {outcome.truth}"] = lambda t: np.polynomial.polynomial.polyval(t, task.truth_coef)
     return plots.regression_figure(task.x, task.y, curves, title=title)
+
+
+# ---------------------------------------------------------------------- strategies
+
+
+def _create_strategy(name: str):
+    """The `tf.distribute` strategy `--strategy` names, made before any other TensorFlow work.
+
+    A MultiWorkerMirroredStrategy must start its server before TensorFlow
+    runs anything, and logical devices can only be set up before that too.
+    The strategy is made once per process and reused: a second
+    MirroredStrategy's collective keys can collide with the first's
+    (tensorflow/tensorflow#62790).
+    """
+    if name == "multi-worker":
+        _check_tf_config(os.environ.get("TF_CONFIG"))
+    logical_cpus = _logical_cpus()
+    _import_keras()
+    return _strategy(name, logical_cpus)
+
+
+@functools.cache
+def _strategy(name: str, logical_cpus: int | None):
+    import tensorflow as tf
+
+    if logical_cpus:
+        _split_cpu(logical_cpus)
+    if name == "default":
+        return tf.distribute.get_strategy()
+    if name == "mirrored":
+        devices = None  # every GPU, else the one CPU
+        if logical_cpus:  # asked for: one replica on each logical CPU, GPUs or not
+            devices = [device.name for device in tf.config.list_logical_devices("CPU")]
+        return tf.distribute.MirroredStrategy(devices)
+    with _native_stderr_hidden(_tf_log_level() >= 2):  # its gRPC server's start-up lines
+        return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+@functools.cache
+def _split_cpu(count: int) -> None:
+    import tensorflow as tf
+
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    try:
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+    except RuntimeError:
+        raise RuntimeError(
+            f"{LOGICAL_CPUS_ENV}={count} came after TensorFlow started; it works only in a fresh process."
+        ) from None
+
+
+def _logical_cpus() -> int | None:
+    """`KERAS_TAPE_LOGICAL_CPUS` (a test aid): how many logical CPUs to split the CPU into."""
+    text = os.environ.get(LOGICAL_CPUS_ENV, "").strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ValueError(f"{LOGICAL_CPUS_ENV} must be an integer >= 1, got {text!r}.")
+    return int(text)
+
+
+def _check_tf_config(text: str | None) -> None:
+    """Refuses a TF_CONFIG that names no cluster of 2 or more workers, before TensorFlow waits for one."""
+    expected = f"expected, on worker I of N: TF_CONFIG='{TF_CONFIG_EXAMPLE}' with index I"
+    if not text:
+        raise ValueError(f"--strategy multi-worker needs TF_CONFIG, which is not set; {expected}.")
+    try:
+        config = json.loads(text)
+    except ValueError as error:
+        raise ValueError(f"TF_CONFIG is not JSON ({error}); {expected}.") from None
+    cluster = config.get("cluster") if isinstance(config, dict) else None
+    if not isinstance(cluster, dict):
+        raise ValueError(f"TF_CONFIG has no \"cluster\" object; {expected}.")
+    workers = sum(len(cluster.get(kind) or ()) for kind in ("chief", "worker"))
+    if workers < 2:
+        raise ValueError(
+            f"TF_CONFIG lists {workers} worker(s); --strategy multi-worker needs 2 or more (use "
+            f"--strategy mirrored on one machine); {expected}."
+        )
+    task = config.get("task")
+    if not (isinstance(task, dict) and isinstance(task.get("index"), int)
+            and 0 <= task["index"] < len(cluster.get(task.get("type")) or ())):
+        raise ValueError(
+            f"TF_CONFIG's \"task\" ({json.dumps(task)}) is not one of its cluster's workers; {expected}."
+        )
+
+
+@contextlib.contextmanager
+def _worker_outputs(strategy):
+    """Where this worker writes its files, and whether it prints.
+
+    Yields `place(path)`, which returns where to write `path` (None stays None).
+    On the chief (and on one machine) that is `path`, and the output is printed.
+    Every other worker of a cluster must still run the same callbacks and
+    `predict`, which hold collective operations every worker joins, so it
+    writes the same outputs, but into a temporary folder deleted afterwards,
+    and prints only errors.
+    """
+    if strategy.extended.should_checkpoint:
+        yield lambda path: None if path is None else Path(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="keras-tape-worker-") as scratch, \
+            open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+
+        def place(path):
+            if path is None:
+                return None
+            moved = Path(scratch, *Path(path).resolve().parts[1:])
+            moved.parent.mkdir(parents=True, exist_ok=True)
+            return moved
+
+        yield place
+
+
+def _describe(name: str, strategy) -> str:
+    """E.g. "MirroredStrategy, 2 replicas" (TensorFlow's own class name for multi-worker is another)."""
+    replicas = strategy.num_replicas_in_sync
+    return f"{STRATEGY_CLASSES[name]}, {replicas} replica{'s' if replicas != 1 else ''}"
 
 
 # ------------------------------------------------------------------------- helpers
