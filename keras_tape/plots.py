@@ -350,6 +350,57 @@ def draw_misclassified(
         axes.set_axis_off()
 
 
+# ------------------------------------------------------------------- curvature
+
+
+def hessian_figure(
+    matrix: ArrayLike, labels: list[str] | None = None, title: str | None = None
+) -> Figure:
+    """Plots a Hessian (or any square matrix) as a heat map, positive red, negative blue.
+
+    The colour scale is symmetric about zero, so a round bowl (a multiple of
+    the identity) shows as a lit diagonal and coupled parameters as lit
+    off-diagonal cells. Up to 12 rows get tick labels and their values
+    written in the cells.
+
+    Args:
+        matrix: a square matrix, e.g. from `keras_tape.autodiff.loss_hessian`.
+        labels: one name a row, e.g. `["kernel[0]", "kernel[1]", "bias[0]"]`.
+        title: the axes' title.
+
+    Returns:
+        The figure.
+
+    Example:
+
+    ```python
+    figure = hessian_figure(loss_hessian(model, x, y), title="epoch 3")
+    ```
+    """
+    matrix = _validation.check_array(matrix, "matrix", ndim=(2,), dtype="float64")
+    size = len(matrix)
+    if matrix.shape != (size, size):
+        raise ValueError(f"`matrix` must be square, got shape {matrix.shape}.")
+    if labels is not None and len(labels) != size:
+        raise ValueError(f"`labels` must name the {size} rows of `matrix`, got {len(labels)} labels.")
+    figure = _new_figure(5.6, 5.0)
+    axes = figure.add_subplot()
+    limit = max(float(np.abs(matrix).max()), 1e-12)
+    image = axes.imshow(matrix, cmap="RdBu_r", vmin=-limit, vmax=limit)
+    figure.colorbar(image, ax=axes, shrink=0.8)
+    if size <= 12:
+        ticks = np.arange(size)
+        names = labels if labels is not None else [str(i) for i in ticks]
+        axes.set_xticks(ticks, names, rotation=90, fontsize=8)
+        axes.set_yticks(ticks, names, fontsize=8)
+        for (row, column), value in np.ndenumerate(matrix):
+            color = "white" if abs(value) > limit / 2 else "black"
+            axes.text(column, row, f"{value:.3g}", ha="center", va="center", fontsize=8, color=color)
+    if title:
+        axes.set_title(title)
+    return figure
+
+
 # ---------------------------------------------------------------------- output
 
 

@@ -5,9 +5,18 @@ Each writes into the folders `keras.callbacks.TensorBoard` uses,
 and every curve, histogram and picture of a run shows together.
 """
 
+from keras_tape.callbacks.curvature_logger import CurvatureLogger
 from keras_tape.callbacks.gradient_logger import GradientLogger
 from keras_tape.callbacks.hparams_logger import HParamsLogger
 from keras_tape.callbacks.parameter_logger import ParameterLogger
 from keras_tape.callbacks.prediction_plot_logger import PredictionPlotLogger
+from keras_tape.callbacks.saliency_logger import SaliencyLogger
 
-__all__ = ["GradientLogger", "HParamsLogger", "ParameterLogger", "PredictionPlotLogger"]
+__all__ = [
+    "CurvatureLogger",
+    "GradientLogger",
+    "HParamsLogger",
+    "ParameterLogger",
+    "PredictionPlotLogger",
+    "SaliencyLogger",
+]
