@@ -27,16 +27,19 @@ def median_seconds(run, repeats: int = 3, warmup: int = 1) -> float:
 
 
 def in_subprocess(code: str, timeout: float = 600) -> dict:
-    """Runs `code` in a fresh Python; it must print one JSON object as its last line.
+    """Runs `code` in a fresh Python; it must leave a dict in `result`.
 
-    Peak RSS is a per-process number, so memory comparisons need their own
-    processes. The JSON gets `peak_rss_mib` added (the child's ru_maxrss).
+    Peak memory is a per-process number, so memory comparisons need their
+    own processes. The dict gets `peak_rss_mib`: the child's VmHWM, which a
+    new program starts afresh (ru_maxrss would carry over the parent's peak
+    through fork and exec on Linux).
     """
     wrapper = (
-        "import os, json, resource\n"
+        "import os, json\n"
         "os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')\n"
         f"{code}\n"
-        "result['peak_rss_mib'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "status = open('/proc/self/status').read().split('VmHWM:')[1]\n"
+        "result['peak_rss_mib'] = int(status.split()[0]) / 1024\n"
         "print(json.dumps(result))\n"
     )
     out = subprocess.run(
@@ -45,6 +48,22 @@ def in_subprocess(code: str, timeout: float = 600) -> dict:
     if out.returncode != 0:
         raise RuntimeError(f"benchmark subprocess failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def interleaved_medians(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
+    """Median seconds of each `runs[name]()`, timed in turn, round after round.
+
+    On a shared, noisy machine a slow spell then hits every contender alike,
+    so their ratios hold even when the absolute times drift.
+    """
+    times = {name: [] for name in runs}
+    for round_ in range(warmup + repeats):
+        for name, run in runs.items():
+            start = time.perf_counter()
+            run()
+            if round_ >= warmup:
+                times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def machine() -> str:

@@ -7,6 +7,7 @@ sibling processes) and reports medians and ratios. Run with `make bench`.
 from __future__ import annotations
 
 import os
+import statistics
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -14,7 +15,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from benchmarks._timing import in_subprocess, median_seconds  # noqa: E402
+from benchmarks._timing import in_subprocess, interleaved_medians, median_seconds  # noqa: E402
 from keras_tape.models import LinearRegression, MLPClassifier, PolynomialRegression  # noqa: E402
 
 LAB_X = np.arange(11.0, dtype="float32")
@@ -47,10 +48,10 @@ def polynomial_time_to_answer(repeats: int = 3) -> list[dict]:
         model.fit(LAB_X, LAB_Y, epochs=300, batch_size=len(LAB_X), verbose=0)
         results["coef"] = model.coef
 
-    ours_s = median_seconds(ours, repeats=repeats, warmup=0)
+    # 10,000 eager steps take several seconds: time 2,000 and scale by 5.
+    seconds = interleaved_medians({"lab": lambda: lab_hand_loop(2000), "ours": ours}, repeats=repeats)
     assert np.allclose(results["coef"], [2, 8, 6], atol=1e-3), results["coef"]
-    # 10,000 eager steps take about half a minute: time 2,000 and scale by 5.
-    lab_s = 5 * median_seconds(lambda: lab_hand_loop(2000), repeats=repeats, warmup=0)
+    lab_s, ours_s = 5 * seconds["lab"], seconds["ours"]
     return [
         {"comparison": "lab polynomial: hand loop, 10,000 eager steps (timed 2,000 x 5)", "median_s": lab_s, "ratio": 1.0},
         {"comparison": "lab polynomial: PolynomialRegression fit(), 300 epochs, fresh model", "median_s": ours_s, "ratio": ours_s / lab_s},
@@ -67,17 +68,18 @@ def full_batch_epoch_overhead(repeats: int = 3, epochs: int = 200) -> list[dict]
     """Milliseconds an epoch of fit() costs on 100 rows, full batch: ours vs stock."""
     x = np.linspace(20, 80, 100, dtype="float32")[:, None]
     y = 1.3 * x[:, 0] + 8
-    rows = []
+    runs = {}
     for name, make in [("stock keras.Sequential(Dense(1))", _stock_line), ("LinearRegression", LinearRegression)]:
         model = make()
         if not model.compiled:
             model.compile()
-        model.fit(x, y, epochs=2, batch_size=100, verbose=0)
-        seconds = median_seconds(lambda: model.fit(x, y, epochs=epochs, batch_size=100, verbose=0), repeats, warmup=0)
-        rows.append({"comparison": f"full-batch epoch, {name}", "ms_per_epoch": 1000 * seconds / epochs})
-    for row in rows:
-        row["ratio"] = row["ms_per_epoch"] / rows[0]["ms_per_epoch"]
-    return rows
+        runs[name] = lambda model=model: model.fit(x, y, epochs=epochs, batch_size=100, verbose=0)
+    seconds = interleaved_medians(runs, repeats=repeats)
+    stock = seconds["stock keras.Sequential(Dense(1))"]
+    return [
+        {"comparison": f"full-batch epoch, {name}", "ms_per_epoch": 1000 * s / epochs, "ratio": s / stock}
+        for name, s in seconds.items()
+    ]
 
 
 def mlp_data(n: int = 60000) -> tuple[np.ndarray, np.ndarray]:
@@ -141,17 +143,17 @@ def raw_epoch_function(batch_size: int, x: np.ndarray, y: np.ndarray):
     return epoch
 
 
-def mlp_epoch(variant: str, batch_size: int = 128, n: int = 60000, repeats: int = 3) -> dict:
-    """Median seconds of one MLP epoch for a variant ("stock", "ours", "raw", ...)."""
-    x, y = mlp_data(n)
+def mlp_epoch_runner(variant: str, x: np.ndarray, y: np.ndarray, batch_size: int = 128):
+    """A function running one MLP epoch of `variant` ("stock", "ours", ..., "raw")."""
     if variant == "raw":
-        run = raw_epoch_function(batch_size, x, y)
-    else:
-        model = mlp_model(variant)
+        return raw_epoch_function(batch_size, x, y)
+    model = mlp_model(variant)
+    return lambda: model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
 
-        def run():
-            model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0)
 
+def mlp_epoch(variant: str, batch_size: int = 128, n: int = 60000, repeats: int = 3) -> dict:
+    """Median seconds of one MLP epoch of `variant`, after a warm-up epoch."""
+    run = mlp_epoch_runner(variant, *mlp_data(n), batch_size)
     return {"variant": variant, "batch_size": batch_size, "n": n, "median_s": median_seconds(run, repeats)}
 
 
@@ -163,10 +165,19 @@ def mlp_epoch_in_subprocess(variant: str, batch_size: int = 128, n: int = 60000,
 
 
 def mlp_comparison(repeats: int = 3) -> list[dict]:
-    """MLP epoch: stock Sequential, ours (defaults, and compiled like stock), the raw loop."""
+    """MLP epoch: stock Sequential, ours (defaults, and compiled like stock), the raw loop.
+
+    Times come from one process, the variants taking turns epoch by epoch;
+    peak memory from fresh processes, three per variant.
+    """
     variants = ("stock", "ours", "ours, sgd", "ours, stock train_step", "raw")
-    results = {v: mlp_epoch_in_subprocess(v, repeats=repeats) for v in variants}
-    stock, raw = results["stock"], results["raw"]
+    x, y = mlp_data()
+    seconds = interleaved_medians({v: mlp_epoch_runner(v, x, y) for v in variants}, repeats=repeats + 2)
+    # A process's peak depends on how its input threads happen to overlap: median of three.
+    memory = {
+        v: statistics.median(mlp_epoch_in_subprocess(v, repeats=1)["peak_rss_mib"] for _ in range(3))
+        for v in ("stock", "ours", "raw")
+    }
     labels = {
         "stock": "MLP epoch, stock keras.Sequential.fit (SGD)",
         "ours": "MLP epoch, MLPClassifier compile() defaults",
@@ -174,14 +185,15 @@ def mlp_comparison(repeats: int = 3) -> list[dict]:
         "raw": "MLP epoch, raw one-tf.function loop (SGD)",
     }
     rows = [
-        {"comparison": label, "median_s": results[v]["median_s"], "ratio": results[v]["median_s"] / stock["median_s"],
-         "vs_raw": results[v]["median_s"] / raw["median_s"], "peak_rss_mib": results[v]["peak_rss_mib"],
-         "rss_vs_stock": results[v]["peak_rss_mib"] / stock["peak_rss_mib"]}
+        {"comparison": label, "median_s": seconds[v], "ratio": seconds[v] / seconds["stock"],
+         "vs_raw": seconds[v] / seconds["raw"]}
         for v, label in labels.items()
     ]
-    same_fit = results["ours, stock train_step"]["median_s"]
+    for row, v in zip(rows, labels):
+        if v in memory:
+            row.update(peak_rss_mib=memory[v], rss_vs_stock=memory[v] / memory["stock"])
     rows.append({"comparison": "gradient hook unused: TapeModel step / keras.Model step (same fit)",
-                 "median_s": results["ours, sgd"]["median_s"], "ratio": results["ours, sgd"]["median_s"] / same_fit})
+                 "median_s": seconds["ours, sgd"], "ratio": seconds["ours, sgd"] / seconds["ours, stock train_step"]})
     return rows
 
 

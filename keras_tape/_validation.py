@@ -179,3 +179,16 @@ def check_choice(value, name: str, choices) -> str:
         allowed = ", ".join(repr(c) for c in choices)
         raise ValueError(f"`{name}` must be one of {allowed}, got {_describe(value)}.")
     return value
+
+
+def check_data_pair(data, name: str = "data") -> tuple[np.ndarray, np.ndarray]:
+    """Checks a pair `(x, y)` of inputs and targets with the same number of rows."""
+    if not isinstance(data, (tuple, list)) or len(data) != 2:
+        raise TypeError(
+            f"`{name}` must be a tuple (x, y) of inputs and targets, got "
+            f"{_describe(data)} of type {type(data).__name__}."
+        )
+    x = check_array(data[0], f"{name}[0]", ndim=None)
+    y = check_array(data[1], f"{name}[1]", ndim=None)
+    check_same_length(**{f"{name}[0]": x, f"{name}[1]": y})
+    return x, y

@@ -422,7 +422,7 @@ def run_fit(args: argparse.Namespace) -> int:
     """`keras-tape fit MODEL`: trains one model and prints its equation or accuracy."""
     save_path = _check_output_file(args.save, "--save", (".keras",))
     plot_path = _check_output_file(args.plot, "--plot", (".png", ".svg", ".pdf"))
-    plots = _import_plots() if plot_path else None
+    plots = _load_plots() if plot_path else None
     strategy = _create_strategy(args.strategy)
     with _worker_outputs(strategy) as place:
         return _fit(args, strategy, plots, save_path=place(save_path), plot_path=place(plot_path),
@@ -474,7 +474,7 @@ def run_compare(args: argparse.Namespace) -> int:
     from keras_tape import compare
 
     plot_path = _check_output_file(args.plot, "--plot", (".png", ".svg", ".pdf"))
-    plots = _import_plots() if plot_path else None
+    plots = _load_plots() if plot_path else None
     keras = _import_keras()
     keras.utils.set_random_seed(args.seed)
     x, y = _read_csv(args.csv, args.x_col, args.y_col)
@@ -973,16 +973,15 @@ def _native_stderr_hidden(hide: bool):
 
 def _plots_or_none():
     try:
-        return _import_plots()
-    except ImportError:
-        return None
-
-
-def _import_plots():
-    try:
         from keras_tape import plots
     except ImportError:
-        raise ImportError('plotting needs matplotlib: pip install "keras-tape[plot]"') from None
+        return None
+    return plots
+
+
+def _load_plots():
+    from keras_tape import plots  # matplotlib is optional: import on use
+
     return plots
 
 

@@ -71,3 +71,10 @@ class SummaryCallback(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.writers.close()
+
+
+def load_plots():
+    """`keras_tape.plots`, imported on use: importing the callbacks must not need matplotlib."""
+    from keras_tape import plots
+
+    return plots

@@ -8,8 +8,7 @@ import tensorflow as tf
 
 from keras_tape import _validation
 from keras_tape.autodiff import _condition_number, _symmetric_eigenvalues, loss_hessian
-from keras_tape.callbacks._writers import SummaryCallback, variable_tag
-from keras_tape.callbacks.prediction_plot_logger import _check_data, _plots
+from keras_tape.callbacks._writers import SummaryCallback, load_plots, variable_tag
 
 
 class CurvatureLogger(SummaryCallback):
@@ -71,14 +70,14 @@ class CurvatureLogger(SummaryCallback):
         self, log_dir, data, every: int = 1, max_parameters: int = 2000, plot_hessian: bool = False
     ):
         super().__init__(log_dir)
-        self.x, self.y = _check_data(data)
+        self.x, self.y = _validation.check_data_pair(data)
         self.every = _validation.check_int(every, "every")
         self.max_parameters = _validation.check_int(max_parameters, "max_parameters")
         if not isinstance(plot_hessian, bool):
             raise TypeError(f"`plot_hessian` must be True or False, got {_validation._describe(plot_hessian)}.")
         self.plot_hessian = plot_hessian
         if plot_hessian:
-            _plots()  # without matplotlib, fail now, not after the first epoch
+            load_plots()  # without matplotlib, fail now, not after the first epoch
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -112,7 +111,7 @@ class CurvatureLogger(SummaryCallback):
             if self.plot_hessian:
                 title = f"Epoch {epoch + 1}: condition number {condition:,.4g}"
                 labels = _parameter_labels(self.model.trainable_variables)
-                png = _plots().figure_to_bytes(_plots().hessian_figure(hessian, labels, title=title))
+                png = load_plots().figure_to_bytes(load_plots().hessian_figure(hessian, labels, title=title))
                 tf.summary.image("curvature/hessian", tf.image.decode_png(png, channels=4)[tf.newaxis])
         self.writers.flush()
 

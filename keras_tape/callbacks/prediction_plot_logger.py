@@ -6,7 +6,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
-from keras_tape.callbacks._writers import SummaryCallback
+from keras_tape.callbacks._writers import SummaryCallback, load_plots
 
 _PREDICT_BATCH_SIZE = 1024
 
@@ -49,11 +49,11 @@ class PredictionPlotLogger(SummaryCallback):
 
     def __init__(self, log_dir, data, every: int = 1, run: str = "validation", max_examples: int = 16):
         super().__init__(log_dir)
-        self.x, self.y = _check_data(data)
+        self.x, self.y = _validation.check_data_pair(data)
         self.every = _validation.check_int(every, "every")
         self.run = _validation.check_choice(run, "run", ("validation", "train"))
         self.max_examples = _validation.check_int(max_examples, "max_examples")
-        _plots()  # without matplotlib, fail now, not after the first epoch
+        load_plots()  # without matplotlib, fail now, not after the first epoch
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
@@ -77,32 +77,13 @@ class PredictionPlotLogger(SummaryCallback):
             figures = {"fit": _regression_figure(self.model, self.x, self.y, title)}
         with self.writers[self.run].as_default(step=epoch):
             for name, figure in figures.items():
-                png = _plots().figure_to_bytes(figure)
+                png = load_plots().figure_to_bytes(figure)
                 tf.summary.image(f"predictions/{name}", tf.image.decode_png(png, channels=4)[tf.newaxis])
         self.writers.flush()
         self._last_drawn = epoch
 
 
 # -- data and figures ---------------------------------------------------------
-
-
-def _check_data(data) -> tuple[np.ndarray, np.ndarray]:
-    if not isinstance(data, (tuple, list)) or len(data) != 2:
-        raise TypeError(
-            f"`data` must be a tuple (x, y) of inputs and targets, got "
-            f"{_validation._describe(data)} of type {type(data).__name__}."
-        )
-    x = _validation.check_array(data[0], "data[0]", ndim=None)
-    y = _validation.check_array(data[1], "data[1]", ndim=None)
-    _validation.check_same_length(**{"data[0]": x, "data[1]": y})
-    return x, y
-
-
-def _plots():
-    """`keras_tape.plots`, imported on use: importing the callbacks must not need matplotlib."""
-    from keras_tape import plots
-
-    return plots
 
 
 def _predict(model, x) -> np.ndarray:
@@ -119,15 +100,15 @@ def _regression_figure(model, x: np.ndarray, y: np.ndarray, title: str):
             # The plot's grid is float64 of shape (points,); the model takes x's sample shape.
             return _predict(model, grid.astype("float32").reshape((-1,) + x.shape[1:]))
 
-        return _plots().regression_figure(inputs, targets, {"model": curve}, title=title)
-    return _plots().predicted_vs_true_figure(targets, _predict(model, x).reshape(targets.shape), title=title)
+        return load_plots().regression_figure(inputs, targets, {"model": curve}, title=title)
+    return load_plots().predicted_vs_true_figure(targets, _predict(model, x).reshape(targets.shape), title=title)
 
 
 def _classifier_figures(model, x: np.ndarray, y: np.ndarray, title: str, max_examples: int) -> dict:
     predicted = _predict(model, x).argmax(axis=-1)
     # Targets are labels, or one-hot rows for a model compiled with MSE as in the lab.
     true = (y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(-1)).astype("int64")
-    plots = _plots()
+    plots = load_plots()
     return {
         "confusion_matrix": plots.confusion_matrix_figure(true, predicted, int(model.num_classes), title=title),
         "misclassified": plots.misclassified_figure(x, true, predicted, max_examples, title=title),
