@@ -130,12 +130,13 @@ class TapeModel(keras.Model):
             bad_shares = context.all_reduce(tf.distribute.ReduceOp.SUM, 1.0 - tf.cast(finite, "float32"))
             finite = tf.equal(bad_shares, 0.0)
         step = (x, y, y_pred, loss, sample_weight, gradients)
-        if tf.__internal__.distribute.strategy_supports_no_merge_call():
+        if not tf.distribute.has_strategy():
             # A skipped batch leaves the weights, the optimizer, the loss and the metrics as they were.
             tf.cond(finite, lambda: self._apply_and_update_metrics(*step), lambda: None)
         else:
-            # optimizer.apply synchronises the replicas (merge_call), which a
-            # branch of tf.cond in a replica context may not: branch across them.
+            # Under a strategy optimizer.apply synchronises the replicas
+            # (merge_call), which a branch of tf.cond in a replica context may
+            # not: branch across them.
             context.merge_call(self._apply_across_replicas_if, args=(finite, *step))
         # Each replica counts its share: the metric sums them when read.
         self.skipped_steps.update_state((1.0 - tf.cast(finite, "float32")) / replicas)
