@@ -71,8 +71,9 @@ class WhitenedRegression(TapeModel):
         return whitened @ self.kernel + self.bias
 
     def check_training_data(self, x, y) -> None:
-        super().check_training_data(x, y)
-        _validation.check_array(x, "x", ndim=(1, 2))
+        super().check_training_data(x, y)  # numeric, finite, same length
+        if np.ndim(x) not in (1, 2):
+            raise ValueError(f"`x` must have rank 1 or 2, got shape {np.shape(x)} (rank {np.ndim(x)}).")
         if self.built:
             _validation.check_width(np.shape(x), self._input_width(), "x", self._width_reason())
         if y is not None:
