@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import os
 import platform
@@ -16,14 +18,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def median_seconds(run, repeats: int = 3, warmup: int = 1) -> float:
     """Median wall time of `run()` over `repeats` calls, after `warmup` untimed calls."""
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return interleaved_medians({"run": run}, repeats=repeats, warmup=warmup)["run"]
+
+
+@contextlib.contextmanager
+def _quiet(settle_s: float = 0.5):
+    """Starts a timed run on a quiet process: garbage collected, background threads idle.
+
+    The collector then stays off while timing, as with `timeit`: a full
+    collection of a process holding TensorFlow takes about 0.2 s here and
+    strikes whichever run crosses its threshold. The pause lets the previous
+    contender's leftovers finish (stock `fit` leaves the next epoch's input
+    pipeline running); without it, a run right after stock's was up to 0.4 s
+    slower than the same run alone.
+    """
+    gc.collect()
+    time.sleep(settle_s)
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def in_subprocess(code: str, timeout: float = 600) -> dict:
@@ -54,15 +69,18 @@ def interleaved_medians(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
     """Median seconds of each `runs[name]()`, timed in turn, round after round.
 
     On a shared, noisy machine a slow spell then hits every contender alike,
-    so their ratios hold even when the absolute times drift.
+    so their ratios hold even when the absolute times drift. Each call starts
+    on a quiet process (see `_quiet`).
     """
     times = {name: [] for name in runs}
     for round_ in range(warmup + repeats):
         for name, run in runs.items():
-            start = time.perf_counter()
-            run()
+            with _quiet():
+                start = time.perf_counter()
+                run()
+                elapsed = time.perf_counter() - start
             if round_ >= warmup:
-                times[name].append(time.perf_counter() - start)
+                times[name].append(elapsed)
     return {name: statistics.median(values) for name, values in times.items()}
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
-from keras_tape._pipeline import batches_per_epoch, repeated_batches, split_validation
+from keras_tape._pipeline import batches_per_epoch, in_memory_batches, split_validation
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
@@ -322,10 +322,10 @@ class TapeModel(keras.Model):
 
         In-memory arrays are then served by one repeating `tf.data` pipeline
         for the whole call instead of a new one every epoch, which is most of
-        an epoch's cost on small data. Batches, their order and History are
-        those of stock `fit`. `class_weight`, `shuffle="batch"` and a
-        `steps_per_execution` that does not divide the batches of an epoch
-        keep the stock pipeline.
+        an epoch's cost on small data, and the arrays are copied once where
+        stock `fit` copies them twice. Batches, their order and History are
+        those of stock `fit`. `class_weight`, `shuffle="batch"` and
+        `steps_per_epoch` keep the stock pipeline.
 
         Returns:
             A `keras.callbacks.History`.
@@ -341,15 +341,12 @@ class TapeModel(keras.Model):
                 if not self.is_adapted:
                     self.adapt(x)
             batch_size = batch_size or 32
-            # Keras runs `steps_per_execution` steps per call whatever the epoch
-            # length; on a repeating dataset that must divide the epoch exactly.
-            if (
-                steps_per_epoch is None
-                and class_weight is None
-                and shuffle in (True, False)
-                and batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
-            ):
-                x, steps_per_epoch = repeated_batches(x, y, sample_weight, batch_size, shuffle)
+            if steps_per_epoch is None and class_weight is None and shuffle in (True, False):
+                # Keras runs `steps_per_execution` steps per call whatever the
+                # epoch length: on a repeating dataset that must divide the epoch.
+                repeat = batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
+                x, steps = in_memory_batches(x, y, sample_weight, batch_size, shuffle, repeat=repeat)
+                steps_per_epoch = steps if repeat else None
                 y = sample_weight = batch_size = None
                 shuffle = False  # the pipeline shuffles; Keras would warn about a dataset
         elif isinstance(x, tf.data.Dataset) and not self.is_adapted:
