@@ -65,8 +65,8 @@ def in_subprocess(code: str, timeout: float = 600) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def interleaved_medians(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
-    """Median seconds of each `runs[name]()`, timed in turn, round after round.
+def interleaved_times(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
+    """Seconds of each `runs[name]()`, timed in turn, round after round: a list per name.
 
     On a shared, noisy machine a slow spell then hits every contender alike,
     so their ratios hold even when the absolute times drift. Each call starts
@@ -81,7 +81,21 @@ def interleaved_medians(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
                 elapsed = time.perf_counter() - start
             if round_ >= warmup:
                 times[name].append(elapsed)
-    return {name: statistics.median(values) for name, values in times.items()}
+    return times
+
+
+def interleaved_medians(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
+    """Median seconds of each `runs[name]()`, timed as `interleaved_times` does."""
+    return {name: statistics.median(values) for name, values in interleaved_times(runs, repeats, warmup).items()}
+
+
+def median_ratio(times: list[float], reference: list[float]) -> float:
+    """The median of each round's ratio `times[i] / reference[i]`.
+
+    A slow spell that spans a round slows both of its runs and leaves
+    their ratio alone, which a ratio of medians would not.
+    """
+    return statistics.median(t / r for t, r in zip(times, reference))
 
 
 def machine() -> str:

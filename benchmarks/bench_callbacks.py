@@ -5,9 +5,9 @@ epoch on 60,000 synthetic 784-float samples, batch 128, `verbose=0`:
 without callbacks, and with `GradientLogger` at `histogram_freq=0` (norms
 only) and `histogram_freq=1` (norms and a copy of every gradient for the
 histograms). Every run builds a fresh model and fits 5 epochs; the first
-two (tracing, compiling) are dropped and the later ones timed. The medians of 3 runs after
-one warm-up run of each set-up, taking turns, are compared with the plain
-run. Takes about two minutes on 2 cores.
+two (tracing, compiling) are dropped and the later ones timed. Each set-up runs 3 times after one
+warm-up run, taking turns; the ratio is the median of each round's ratio to
+the plain run. Takes about two minutes on 2 cores.
 
     python benchmarks/bench_callbacks.py
 """
@@ -24,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks._timing import median_ratio  # noqa: E402
 from keras_tape.callbacks import GradientLogger  # noqa: E402
 from keras_tape.models import MLPClassifier  # noqa: E402
 
@@ -77,9 +78,8 @@ def run() -> list[dict]:
             for name, make_callbacks in setups.items():
                 times[name].append(_time_one_epoch(x, y, make_callbacks))
     times = {name: runs[1:] for name, runs in times.items()}
-    baseline = statistics.median(times["no callbacks"])
     return [
-        {"name": name, "median_s": statistics.median(runs), "ratio": statistics.median(runs) / baseline}
+        {"name": name, "median_s": statistics.median(runs), "ratio": median_ratio(runs, times["no callbacks"])}
         for name, runs in times.items()
     ]
 
