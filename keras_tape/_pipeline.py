@@ -127,7 +127,8 @@ def _to_tensor(array):
     if tf.is_tensor(array):
         return tf.cast(array, keras.config.floatx()) if array.dtype.is_floating else array
     array = np.asarray(array)
-    dtype = keras.config.floatx() if array.dtype.kind == "f" else array.dtype
+    # DLPack takes native byte order only; a big-endian array is converted in the copy.
+    dtype = keras.config.floatx() if array.dtype.kind == "f" else array.dtype.newbyteorder("=")
     if array.dtype.kind not in "biuf" or array.size == 0:
         return tf.convert_to_tensor(array, dtype=dtype)
     return tf.experimental.dlpack.from_dlpack(_aligned_copy(array, dtype).__dlpack__())

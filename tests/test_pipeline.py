@@ -60,11 +60,11 @@ def test_one_epoch_dataset_reshuffles_each_iteration_and_repeats_with_the_seed()
 
 def test_the_dataset_holds_its_own_copy_of_the_arrays():
     x = np.arange(12, dtype="float64").reshape(6, 2)[:, ::-1]  # not contiguous, not float32
-    y = np.arange(6)
+    y = np.arange(6, dtype=">i8")  # big-endian, which DLPack cannot share as it is
     dataset, _ = in_memory_batches(x, y, None, 6, shuffle=False)
     expected = x.astype("float32")
     x[:] = -1
     y[:] = -1
     xb, yb = next(iter(dataset))
     np.testing.assert_array_equal(xb.numpy(), expected)
-    assert xb.dtype == "float32" and yb.numpy().tolist() == list(range(6))
+    assert xb.dtype == "float32" and yb.dtype == "int64" and yb.numpy().tolist() == list(range(6))

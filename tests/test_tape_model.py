@@ -253,13 +253,14 @@ def test_steps_per_execution_keeps_epochs_exact(batch_size):
     assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
 
 
-def test_shuffled_fit_repeats_with_the_seed():
+@pytest.mark.parametrize("steps_per_execution", [1, 2])  # 5 batches: one pipeline, then one per epoch
+def test_shuffled_fit_repeats_with_the_seed(steps_per_execution):
     x = np.arange(40, dtype="float32")[:, None]
     orders = []
     for _ in range(2):
         keras.utils.set_random_seed(7)
         model = Stack(lambda: [keras.layers.Dense(1)])
-        model.compile(optimizer="sgd", loss="mse")
+        model.compile(optimizer="sgd", loss="mse", steps_per_execution=steps_per_execution)
         seen = []
 
         class Record(keras.callbacks.Callback):
