@@ -37,7 +37,8 @@ def main() -> None:
         "# Benchmark results",
         "",
         f"Measured {datetime.date.today()} on {machine()}. Medians of {repeats} runs "
-        "or more (scaling tables: fewer). Contenders take turns in one process; a ratio "
+        "or more (scaling tables: fewer). Contenders take turns (the MLP epoch variants "
+        "each in a process of their own, the others in one); a ratio "
         "is the median of each round's ratio. Every timed call starts after a garbage "
         "collection and a 0.5 s pause, with the collector off (as `timeit` does).",
     ]
