@@ -75,7 +75,7 @@ def check_array(value, name: str, *, ndim=(1, 2), dtype="float32") -> np.ndarray
     if array.shape[0] == 0 or array.size == 0:
         raise ValueError(f"`{name}` must not be empty, got shape {array.shape}.")
     array = array.astype(dtype, copy=False)
-    if kind == "f" and not np.all(np.isfinite(array)):
+    if kind == "f" and not _all_finite(array):
         bad = np.argwhere(~np.isfinite(array))[0]
         where = int(bad[0])
         raise ValueError(
@@ -83,6 +83,14 @@ def check_array(value, name: str, *, ndim=(1, 2), dtype="float32") -> np.ndarray
             f"({int(np.sum(~np.isfinite(array)))} non-finite values in all)."
         )
     return array
+
+
+def _all_finite(array: np.ndarray) -> bool:
+    # In blocks of about 1 MB: np.isfinite over the whole array would first
+    # allocate a boolean array a quarter of its size, which on MNIST took
+    # 0.1 s when that memory was fresh, against 7 ms for the blocks.
+    rows = max(1, (1 << 18) // max(1, array[0].size))
+    return all(np.isfinite(array[i : i + rows]).all() for i in range(0, len(array), rows))
 
 
 def check_same_length(**arrays) -> None:
