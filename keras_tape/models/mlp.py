@@ -19,8 +19,8 @@ class MLPClassifier(TapeModel):
     (`jit_compile=True`) and `steps_per_execution=32`. XLA makes later epochs
     1.2x-1.6x faster on a CPU but compiles the step at the first batch, and
     again for each new batch size (a partial last batch): on MNIST, on 2
-    cores, the first epoch of a fresh model takes about 1.7 s instead of
-    0.4 s (pass `jit_compile=False` for quick one-epoch trials). As Keras
+    cores, the first epoch of a fresh model took 1.7-1.9 s against
+    0.4 s later (pass `jit_compile=False` for quick one-epoch trials). As Keras
     documents for `steps_per_execution`, batch-level callback hooks and the
     progress bar advance every 32 batches (pass `steps_per_execution=1` to
     see every batch); epochs, History and epoch-level callbacks are
