@@ -244,12 +244,13 @@ def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
 
 @pytest.mark.parametrize("batch_size", [32, 12])  # 3 batches an epoch (not a multiple of 4), 8 (a multiple)
 def test_steps_per_execution_keeps_epochs_exact(batch_size):
-    x, y, _ = classification_data(n=96)
+    x, y, w = classification_data(n=96)
     ours, stock = twins(optimizer="sgd")
     for model in (ours, stock):
         model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"], steps_per_execution=4)
-    assert_same_training(ours, stock, x=x, y=y, epochs=3, batch_size=batch_size)
+                      metrics=["accuracy"], weighted_metrics=["accuracy"], steps_per_execution=4)
+    assert_same_training(ours, stock, x=x, y=y, sample_weight=w, epochs=3, batch_size=batch_size,
+                         validation_data=(x[:24], y[:24]))
     assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
 
 
