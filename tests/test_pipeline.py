@@ -68,3 +68,21 @@ def test_the_dataset_holds_its_own_copy_of_the_arrays():
     xb, yb = next(iter(dataset))
     np.testing.assert_array_equal(xb.numpy(), expected)
     assert xb.dtype == "float32" and yb.dtype == "int64" and yb.numpy().tolist() == list(range(6))
+
+
+def test_pipeline_is_traced_once_per_shape_and_still_follows_the_global_seed():
+    from keras_tape._pipeline import _batches
+
+    def first_epoch(seed, n=40):
+        keras.utils.set_random_seed(seed)
+        x = np.arange(n, dtype="float32")
+        dataset, steps = in_memory_batches(x, x, None, 8, shuffle=True)
+        return np.concatenate([b[0].numpy() for b, _ in zip(dataset, range(steps))]).tolist()
+
+    first_epoch(0)
+    traces = _batches.experimental_get_tracing_count()
+    seed_1, seed_2 = first_epoch(1), first_epoch(2)
+    assert _batches.experimental_get_tracing_count() == traces  # same shapes: no new trace
+    assert seed_1 != seed_2 and first_epoch(1) == seed_1  # the seed of the call, not of the trace
+    first_epoch(1, n=41)
+    assert _batches.experimental_get_tracing_count() == traces + 1
