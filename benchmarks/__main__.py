@@ -6,7 +6,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from benchmarks import bench_scaling, bench_speed
+from benchmarks import bench_callbacks, bench_scaling, bench_speed
 from benchmarks._timing import machine, table
 
 SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
@@ -20,14 +20,9 @@ def main() -> None:
     repeats = 2 if args.quick else 3
 
     sections = [("Speed (ratios against the first row of each group)", bench_speed.run(args.quick), SPEED_COLUMNS)]
-    try:
-        from benchmarks import bench_callbacks
-
-        sections.append(
-            ("Gradient logging cost (MLP, steady-state epoch: median of the last 3 of 5)", bench_callbacks.run(), None)
-        )
-    except ImportError:
-        pass
+    sections.append(
+        ("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run(), None)
+    )
     sections += [
         ("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1), None),
         ("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1), None),

@@ -4,12 +4,13 @@ The lab's MLP (784-256-128-10, a `keras_tape.models.MLPClassifier`) trains one
 epoch on 60,000 synthetic 784-float samples, batch 128, `verbose=0`:
 without callbacks, and with `GradientLogger` at `histogram_freq=0` (norms
 only) and `histogram_freq=1` (norms and a copy of every gradient for the
-histograms). Every run builds a fresh model and fits 5 epochs; the first
-two (tracing, compiling) are dropped and the later ones timed. Each set-up runs 3 times after one
-warm-up run, taking turns; the ratio is the median of each round's ratio to
-the plain run. Takes about two minutes on 2 cores.
+histograms). Every run builds a fresh model and fits 6 epochs; the first
+two (tracing, compiling) are dropped and the median of the other four is
+the run's time. Each set-up runs 5 times after one warm-up run, taking
+turns; the ratio is the median of each round's ratio to the plain run.
+Takes about three minutes on 2 cores.
 
-    python benchmarks/bench_callbacks.py
+    python -m benchmarks.bench_callbacks
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from keras_tape.models import MLPClassifier  # noqa: E402
 
 SAMPLES, FEATURES, CLASSES = 60_000, 784, 10
 BATCH_SIZE = 128
-REPEATS = 3
-EPOCHS = 5
+REPEATS = 5
+EPOCHS = 6
 
 
 def _data() -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +43,7 @@ def _data() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _time_one_epoch(x, y, make_callbacks) -> float:
-    """Seconds of a steady-state epoch: a 5-epoch fit, the median of its last 3.
+    """Seconds of a steady-state epoch: a 6-epoch fit, the median of its last 4.
 
     The first epochs trace the step (with the observer when GradientLogger is
     there) and, under the MLP's XLA default, compile it for the full and the

@@ -146,8 +146,7 @@ class _GradientAccumulators:
             dense = context.all_reduce(tf.distribute.ReduceOp.SUM, dense)
         norms = tf.scatter_nd(
             tf.constant(slots, tf.int32, shape=[len(slots), 1]),
-            # l2_loss is sum(g**2) / 2 in one kernel, with no squared copy of g.
-            tf.sqrt(2.0 * tf.stack([tf.nn.l2_loss(g) for g in dense])) if dense else tf.zeros([0]),
+            tf.sqrt(tf.stack([_sum_of_squares(g) for g in dense])) if dense else tf.zeros([0]),
             [len(self.variables)],
         )
         self._norm_sums.assign_add(norms)
@@ -172,6 +171,22 @@ class _GradientAccumulators:
         self._global_norm_sum.assign(0.0)
         self._steps.assign(0)
         return means
+
+
+def _sum_of_squares(gradient):
+    """`sum(gradient**2)`, written so that XLA computes it fast on a CPU.
+
+    XLA's CPU reductions run one element after another (it may not reorder
+    float additions): summing the MLP's 270,000 squared gradient entries
+    that way cost 15-23% of its compiled Adam step. Squaring and summing
+    rows with a matrix-vector product, which XLA hands to a vectorized
+    kernel, cost 4%; without XLA both cost nothing measurable.
+    """
+    squares = tf.square(gradient)
+    if gradient.shape.rank < 2:
+        return tf.reduce_sum(squares)
+    columns = gradient.shape[-1]
+    return tf.reduce_sum(tf.linalg.matvec(tf.reshape(squares, [-1, columns]), tf.ones([columns], squares.dtype)))
 
 
 def _check_update_freq(update_freq):

@@ -169,3 +169,13 @@ def test_refuses_a_model_that_is_not_a_tape_model(tmp_path, blobs):
 def test_arguments_are_validated(tmp_path, kwargs, error, message):
     with pytest.raises(error, match=message):
         GradientLogger(**{"log_dir": tmp_path, **kwargs})
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+@pytest.mark.parametrize("shape", [(), (7,), (784, 256), (3, 3, 4, 5)])
+def test_sum_of_squares_matches_numpy_for_every_rank(shape, jit_compile):
+    from keras_tape.callbacks.gradient_logger import _sum_of_squares
+
+    gradient = np.random.default_rng(len(shape)).normal(size=shape).astype("float32")
+    value = tf.function(_sum_of_squares, jit_compile=jit_compile)(tf.constant(gradient))
+    np.testing.assert_allclose(value.numpy(), np.sum(gradient.astype("float64") ** 2), rtol=1e-5)
