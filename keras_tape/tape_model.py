@@ -393,7 +393,7 @@ class TapeModel(keras.Model):
         if y is not None:
             leaves.update({f"y{_leaf_suffix(i, y)}": leaf for i, leaf in enumerate(keras.tree.flatten(y))})
         for name, leaf in leaves.items():
-            _validation.check_array(leaf, name, ndim=None)
+            _validation.check_numeric(leaf, name, ndim=None)
         _validation.check_same_length(**leaves)
 
 
