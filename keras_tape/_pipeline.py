@@ -49,8 +49,8 @@ def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repea
     """A `tf.data.Dataset` of the epochs' batches, cut from one copy of the arrays.
 
     Args:
-        x, y, sample_weight: in-memory arrays (nested structures allowed for
-            `x`); `y` and `sample_weight` may be None.
+        x, y, sample_weight: in-memory arrays or nested tuples and dicts of
+            them; `y` and `sample_weight` may be None.
         batch_size: rows per batch; the last batch of an epoch may be smaller.
         shuffle: a new row order every epoch (seeded by
             `keras.utils.set_random_seed`).
@@ -68,8 +68,7 @@ def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repea
     model.fit(dataset, steps_per_epoch=steps, epochs=10)
     ```
     """
-    data = tuple(a for a in (x, y, sample_weight) if a is not None)
-    tensors = keras.tree.map_structure(_to_tensor, data)
+    tensors = keras.tree.map_structure(_to_tensor, keras.utils.pack_x_y_sample_weight(x, y, sample_weight))
     if shuffle:
         # A seed per epoch, new ones for each new iterator. Made here, in
         # eager mode, they follow `keras.utils.set_random_seed` as stock `fit`

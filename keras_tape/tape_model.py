@@ -11,6 +11,10 @@ import tensorflow as tf
 from keras_tape import _validation
 from keras_tape._pipeline import batches_per_epoch, in_memory_batches, split_validation
 
+# Keras exports no name for the class of functional models (`keras.Model(inputs,
+# outputs)` returns one); TapeModel mixes it in to make functional TapeModels.
+from keras.src.models.functional import Functional  # noqa: E402
+
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
 
@@ -24,7 +28,10 @@ class TapeModel(keras.Model):
     sample and class weights, validation, compiled metrics, `add_loss` and
     regularizers, mixed-precision loss scaling and `tf.distribute`.
 
-    Subclass it like `keras.Model` (define `build` and `call`), or use the
+    Build it every way Keras builds a model: subclass it like `keras.Model`
+    (define `build` and `call`), call it functionally as
+    `TapeModel(inputs, outputs)`, give an existing Sequential or functional
+    model the explicit step with `TapeModel.from_model(model)`, or use the
     ready models in `keras_tape.models`. Models that learn statistics from
     their data (normalisation) override `adapt`; `fit` calls it once, before
     the first epoch, on the training inputs.
@@ -43,11 +50,16 @@ class TapeModel(keras.Model):
             Under loss scaling (mixed_float16) only the loss is checked, since
             the optimizer itself skips overflowing gradients and must see them
             to adjust its scale.
-        **kwargs: passed to `keras.Model` (e.g. `name`).
+        *args, **kwargs: passed to `keras.Model`: `(inputs, outputs)` for a
+            functional model, `name`, `trainable`.
 
     Example:
 
     ```python
+    inputs = keras.Input(shape=(3,))
+    outputs = keras.layers.Dense(1)(inputs)
+    model = keras_tape.TapeModel(inputs, outputs)
+
     class Line(keras_tape.TapeModel):
         def build(self, input_shape):
             self.w = self.add_weight(shape=(), initializer="zeros")
@@ -62,8 +74,18 @@ class TapeModel(keras.Model):
     ```
     """
 
-    def __init__(self, skip_nonfinite_steps: bool = False, **kwargs):
-        super().__init__(**kwargs)
+    def __new__(cls, *args, **kwargs):
+        if _functional_arguments(args, kwargs):
+            cls = _functional_class(cls)
+        return super(TapeModel, cls).__new__(cls, *args, **kwargs)
+
+    def __init__(self, *args, skip_nonfinite_steps: bool = False, **kwargs):
+        if _functional_arguments(args, kwargs) and not isinstance(self, Functional):
+            # A subclass built without arguments passes (inputs, outputs) on to
+            # here; Keras would make it functional by rewriting the __bases__
+            # of every class above it, TapeModel's too.
+            self.__class__ = _functional_class(type(self))
+        super().__init__(*args, **kwargs)
         if not isinstance(skip_nonfinite_steps, bool):
             raise TypeError(
                 f"`skip_nonfinite_steps` must be True or False, got {skip_nonfinite_steps!r}."
@@ -72,6 +94,60 @@ class TapeModel(keras.Model):
         if skip_nonfinite_steps:
             self.skipped_steps = keras.metrics.Sum(name="skipped_steps")
         self._gradient_observers: list[GradientObserver] = []
+
+    @classmethod
+    def from_model(cls, model: keras.Model, **kwargs) -> TapeModel:
+        """A TapeModel on the layers of a built Sequential or functional model.
+
+        The new model runs the same graph of layers, so the two share their
+        weights: training one trains the other. It gets the explicit step,
+        gradient observers and every keras-tape callback, and saves and
+        loads like any functional TapeModel. A compiled `model` passes on
+        its compile settings (with an optimizer of its own).
+
+        Args:
+            model: a built `keras.Sequential` or functional `keras.Model`.
+            **kwargs: TapeModel arguments, e.g. `skip_nonfinite_steps=True`.
+
+        Returns:
+            A functional `TapeModel` (or an instance of the subclass it is
+            called on).
+
+        Raises:
+            TypeError: `model` is not a Keras model, or is a subclassed one
+                (its `call` is Python code, not a graph of layers).
+            ValueError: `model` is not built.
+
+        Example:
+
+        ```python
+        stock = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+        model = keras_tape.TapeModel.from_model(stock)
+        model.compile(optimizer="sgd", loss="mse")
+        model.fit(x, y, callbacks=[keras_tape.callbacks.GradientLogger("runs")])
+        ```
+        """
+        if not isinstance(model, keras.Model):
+            raise TypeError(f"`model` must be a keras.Model (Sequential or functional), got {type(model).__name__!r}.")
+        if not isinstance(model, (Functional, keras.Sequential)):
+            raise TypeError(
+                f"`model` must be a Sequential or functional keras.Model, got the subclassed model "
+                f"{type(model).__name__!r}: its call() is Python code, not a graph of layers to share. "
+                "Subclass keras_tape.TapeModel instead of keras.Model."
+            )
+        if not model.built or not model.inputs:
+            raise ValueError(
+                f"`model` {model.name!r} is not built: give it a keras.Input first, or call "
+                "model.build(input_shape), so that it has inputs and outputs to share."
+            )
+        if isinstance(model, keras.Sequential):
+            inputs, outputs = model.inputs[0], model.outputs[0]
+        else:
+            inputs, outputs = model.input, model.output  # dicts and nesting as the model has them
+        tape_model = cls(inputs, outputs, name=model.name, **kwargs)
+        if model.compiled:
+            tape_model.compile_from_config(model.get_compile_config())
+        return tape_model
 
     # -- the step -----------------------------------------------------------
 
@@ -312,13 +388,16 @@ class TapeModel(keras.Model):
         """Trains the model exactly like `keras.Model.fit`, with less overhead.
 
         Every argument means what it means to `keras.Model.fit`. Before Keras
-        builds the step, in-memory `x` and `y` are checked (same length,
-        finite, numeric; see `check_training_data`), the variables are built
-        from the first rows and an unadapted model learns its input
-        statistics from the training rows (see `adapt`), all inside the
-        model's distribution strategy, so callbacks such as
+        builds the step, numeric in-memory `x` and `y` are checked (same
+        length, finite; see `check_training_data`), a model that defines
+        `build` is built from the data's shapes (without calling it, so no
+        layer sees an extra call or random draw), and an unadapted model
+        learns its input statistics from the training rows (see `adapt`),
+        all inside the model's distribution strategy, so callbacks such as
         `keras.callbacks.BackupAndRestore` find the variables in
-        `on_train_begin`.
+        `on_train_begin`. Lists of arrays are read as Keras reads them
+        (several inputs or outputs); strings and other non-numeric inputs
+        take stock's path unchanged.
 
         In-memory arrays are then served by one repeating `tf.data` pipeline
         for the whole call instead of a new one every epoch, which is most of
@@ -330,14 +409,20 @@ class TapeModel(keras.Model):
         Returns:
             A `keras.callbacks.History`.
         """
-        if _is_in_memory(x):
+        if _is_numeric_in_memory(x, y, sample_weight):
+            # Keras reads lists as structures of inputs and outputs; tf.data would stack them.
+            x, y, sample_weight = (
+                None if part is None else keras.tree.lists_to_tuples(part) for part in (x, y, sample_weight)
+            )
             self.check_training_data(x, y)
             if validation_split and validation_data is None:
                 (x, y, sample_weight), validation_data = split_validation(x, y, sample_weight, validation_split)
                 validation_split = 0.0
             with self.distribute_strategy.scope():
-                if not self.built:
-                    self(keras.tree.map_structure(lambda a: a[:1], x))
+                if not self.built and type(self).build is not keras.Layer.build:
+                    # From shapes alone (the model's own `build`), so callbacks such as
+                    # BackupAndRestore find the variables; no call, no random draw.
+                    self.build(keras.tree.map_structure(lambda a: (None, *a.shape[1:]), x))
                 if not self.is_adapted:
                     self.adapt(x)
             batch_size = batch_size or 32
@@ -397,10 +482,17 @@ class TapeModel(keras.Model):
         _validation.check_same_length(**leaves)
 
 
-def _is_in_memory(x) -> bool:
+def _is_numeric_in_memory(x, y, sample_weight) -> bool:
+    # Anything else (strings, generators, datasets, DataFrames) takes stock's path unchanged.
+    leaves = keras.tree.flatten((x, y, sample_weight))
     return x is not None and all(
-        isinstance(leaf, (np.ndarray, tf.Tensor, list)) for leaf in keras.tree.flatten(x)
+        leaf is None or (isinstance(leaf, (np.ndarray, tf.Tensor)) and _is_numeric_dtype(leaf.dtype))
+        for leaf in leaves
     )
+
+
+def _is_numeric_dtype(dtype) -> bool:
+    return np.dtype(dtype.as_numpy_dtype if isinstance(dtype, tf.DType) else dtype).kind in "biuf"
 
 
 def _leaf_suffix(index: int, structure) -> str:
@@ -447,3 +539,30 @@ def _loss_tracker(model: keras.Model) -> keras.metrics.Mean:
     # handle to it, and a step that owned a second tracker would report "loss"
     # twice. This is the one place we touch it.
     return model._loss_tracker
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    # The test keras.Model uses to tell `Model(inputs, outputs)` from a subclass's own arguments.
+    return len(args) == 2 or (len(args) == 1 and "outputs" in kwargs) or {"inputs", "outputs"} <= kwargs.keys()
+
+
+_FUNCTIONAL_CLASSES: dict[type, type] = {}
+
+
+def _functional_class(cls: type) -> type:
+    """`cls` with Keras's functional model mixed in; made once per class, `cls` itself untouched.
+
+    It keeps `cls`'s name and registration, so a saved model loads back
+    through `cls` (whose `from_config` rebuilds the functional graph).
+    """
+    if issubclass(cls, Functional):
+        return cls
+    if cls not in _FUNCTIONAL_CLASSES:
+        namespace = {"__module__": cls.__module__, "__qualname__": cls.__qualname__, "__doc__": cls.__doc__}
+        functional = type(cls.__name__, (cls, Functional), namespace)
+        package, separator, name = keras.saving.get_registered_name(cls).partition(">")
+        if separator:
+            keras.saving.register_keras_serializable(package, name)(functional)
+            keras.saving.register_keras_serializable(package, name)(cls)  # the name still resolves to `cls`
+        _FUNCTIONAL_CLASSES[cls] = functional
+    return _FUNCTIONAL_CLASSES[cls]

@@ -59,7 +59,9 @@ class GradientLogger(SummaryCallback):
         if not isinstance(self.model, TapeModel):
             raise TypeError(
                 "GradientLogger needs a keras_tape.TapeModel, whose training step exposes its "
-                f"gradients; got a model of type {type(self.model).__name__}."
+                f"gradients; got a model of type {type(self.model).__name__}. For a Sequential or "
+                "functional model, train `keras_tape.TapeModel.from_model(model)` instead: it shares "
+                "the model's layers and weights."
             )
         self._stop_observing()  # left by a fit that raised
         with self.model.distribute_strategy.scope():

@@ -61,6 +61,14 @@ class MLPClassifier(TapeModel):
             num_classes, dtype="float32" if mixed else None, name="logits"
         )
 
+    def build(self, input_shape):
+        # Built from shapes alone, so `fit` can build the model before callbacks
+        # such as BackupAndRestore run, without calling it on data.
+        shape = self.flatten.compute_output_shape(input_shape)
+        for layer in (*self.hidden_layers, self.output_layer):
+            layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+
     def call(self, x):
         x = self.flatten(x)
         for layer in self.hidden_layers:
