@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from keras_tape.cli import files, strategy as strategies
-from keras_tape.cli.tasks import TASKS, Task
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,9 +36,11 @@ def _fit(args: argparse.Namespace, strategy, save_path: Path | None, plot_path: 
          log_root: Path | None) -> int:
     import keras
 
+    from keras_tape.cli.tasks import TASKS  # numpy and more: only once the options are checked
+
     keras.utils.set_random_seed(args.seed)
     with strategy.scope():  # the model, its optimizer and metrics: mirrored variables
-        task: Task = TASKS[args.model].from_args(args)
+        task = TASKS[args.model].from_args(args)
         task.compile(optimizer=args.optimizer, learning_rate=args.learning_rate, loss=args.loss)
     if plot_path:
         task.check_plot()

@@ -181,7 +181,7 @@ def _add_diagnostic_options(parser: argparse.ArgumentParser, default) -> None:
     )
     group.add_argument(
         "--traceback", action="store_true", default=default,
-        help="show the traceback of an input error too, not only its one line",
+        help="show an input error's traceback too, not only its one line",
     )
 
 
@@ -221,7 +221,7 @@ def _add_fit_parser(commands) -> None:
         help="linear regression",
         description="Linear regression y = x W + b. Without --csv: the lab's y = 6.12x + 1.35 with noise.",
     )
-    _add_csv_options(linear, what="data")
+    _add_csv_options(linear, what="the lab's formula")
     _add_training_options(linear, "linear", batch_help="full batch")
 
     polynomial = models.add_parser(
@@ -229,7 +229,7 @@ def _add_fit_parser(commands) -> None:
         help="polynomial regression on one input",
         description="Polynomial regression y = c0 + c1 x + ... + cd x^d. Without --csv: the lab's y = 6x^2 + 8x + 2.",
     )
-    _add_csv_options(polynomial, what="data")
+    _add_csv_options(polynomial, what="the lab's formula")
     polynomial.add_argument("--degree", type=_int_at_least(1), default=2, help="the degree (default: 2)")
     _add_training_options(polynomial, "polynomial", batch_help="full batch")
 
@@ -263,7 +263,7 @@ def _add_fit_parser(commands) -> None:
 
 def _add_csv_options(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument(
-        "--csv", help=f"a CSV file of numbers (a header row is optional) (default: the lab's {what})"
+        "--csv", help=f"a CSV file of numbers, with or without a header row (default: {what})"
     )
     parser.add_argument(
         "--x-col",
@@ -338,7 +338,7 @@ def _add_compare_parser(commands) -> None:
             "MSE, steps and time of each."
         ),
     )
-    _add_csv_options(compare, what="practice data (keras_tape.data.load_practice02())")
+    _add_csv_options(compare, what="the practice's data, keras_tape.data.load_practice02()")
     compare.add_argument(
         "--epochs", type=_int_at_least(1), default=300, help="full-batch epochs of the tape model (default: 300)"
     )
