@@ -70,19 +70,6 @@ def test_help_and_argument_errors_import_no_tensorflow(tmp_path):
     assert all(re.match(r"keras-tape( [a-z]+)*: error: ", error) for error in errors), errors
 
 
-def test_import_keras_tape_is_lazy_and_its_names_resolve_on_use(tmp_path):
-    code = (
-        "import sys, keras_tape\n"
-        "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules), keras_tape.__version__)\n"
-        "print('TapeModel' in dir(keras_tape), keras_tape.TapeModel.__name__, 'keras' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], env=ENV, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr[-3000:]
-    import keras_tape
-
-    assert result.stdout.splitlines() == [f"[] {keras_tape.__version__}", "True TapeModel True"]
-
-
 # ------------------------------------------------------------------ exit statuses
 
 
