@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from keras_tape.cli import files, strategy as strategies
+from keras_tape.cli.errors import UsageError
 
 
 def run(args: argparse.Namespace) -> int:
@@ -21,6 +22,8 @@ def run(args: argparse.Namespace) -> int:
     ```
     """
     files.check_input_path(getattr(args, "csv", None), "--csv")
+    if getattr(args, "mnist_path", None) and args.dataset != "mnist":
+        raise UsageError("--mnist-path is for --dataset mnist; the digits are bundled.")
     files.check_input_path(getattr(args, "mnist_path", None), "--mnist-path")
     save_path = files.check_output_file(args.save, "--save", (".keras",))
     plot_path = files.check_output_file(args.plot, "--plot", files.PLOT_SUFFIXES)

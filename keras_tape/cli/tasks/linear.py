@@ -6,7 +6,6 @@ import argparse
 
 import numpy as np
 
-from keras_tape.cli import files
 from keras_tape.cli.tasks.regression import RegressionTask
 
 # The lab's formula: y = 6.12x + 1.35 plus noise.
@@ -44,8 +43,7 @@ class LinearTask(RegressionTask):
         from keras_tape.models import LinearRegression
 
         if csv:
-            x, y = files.read_csv(csv, x_col, y_col)
-            return cls(f"LinearRegression on {len(y)} rows of {csv}", LinearRegression(), x, y)
+            return cls.on_csv(LinearRegression(), "LinearRegression", csv, x_col, y_col)
         intercept, slope = LINEAR_TRUTH
         x, y = data.linear_data(slope=slope, intercept=intercept, noise=LINEAR_NOISE, seed=seed)
         description = f"LinearRegression on {len(y)} points of y = {slope}x + {intercept} plus noise (sd {LINEAR_NOISE})"

@@ -42,7 +42,7 @@ class MLPTask(Task):
         Args:
             dataset: `digits` (bundled) or `mnist`.
             mnist_path: `--mnist-path`: mnist.npz or a folder of IDX files; None
-                downloads through Keras.
+                downloads through Keras. Only for `mnist`.
             hidden_units: the hidden layers' sizes, or None for the dataset's default.
             activation: the hidden layers' activation.
             seed: the seed of the train/test split.
@@ -52,8 +52,6 @@ class MLPTask(Task):
 
         notes = []
         if dataset == "digits":
-            if mnist_path:
-                raise UsageError("--mnist-path is for --dataset mnist; the digits are bundled.")
             with user_input():
                 images, labels = data.load_digits()
             (x, y), (x_test, y_test) = _split(images, labels, seed)

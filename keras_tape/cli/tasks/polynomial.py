@@ -6,7 +6,6 @@ import argparse
 
 import numpy as np
 
-from keras_tape.cli import files
 from keras_tape.cli.tasks.regression import RegressionTask
 
 POLYNOMIAL_TRUTH = (2.0, 8.0, 6.0)  # the lab's y = 6x^2 + 8x + 2 on x = 0..10, ascending
@@ -41,13 +40,11 @@ class PolynomialTask(RegressionTask):
         from keras_tape import data
         from keras_tape.models import PolynomialRegression
 
-        model = PolynomialRegression(degree=degree)
+        model, what = PolynomialRegression(degree=degree), f"PolynomialRegression(degree={degree})"
         if csv:
-            x, y = files.read_csv(csv, x_col, y_col)
-            return cls(f"PolynomialRegression(degree={degree}) on {len(y)} rows of {csv}", model, x, y)
+            return cls.on_csv(model, what, csv, x_col, y_col)
         x, y = data.polynomial_data(coef=POLYNOMIAL_TRUTH)
-        description = f"PolynomialRegression(degree={degree}) on y = 6x^2 + 8x + 2 at x = 0..10"
-        return cls(description, model, x, y, truth_coef=POLYNOMIAL_TRUTH)
+        return cls(f"{what} on y = 6x^2 + 8x + 2 at x = 0..10", model, x, y, truth_coef=POLYNOMIAL_TRUTH)
 
     def fitted_coef(self) -> np.ndarray:
         return self.model.coef

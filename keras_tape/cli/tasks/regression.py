@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from keras_tape.cli import files
 from keras_tape.cli.errors import UsageError
 from keras_tape.cli.tasks.task import Outcome, Task
 
@@ -30,6 +31,26 @@ class RegressionTask(Task):
     def __init__(self, *args, truth_coef: tuple[float, ...] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.truth_coef = truth_coef
+
+    @classmethod
+    def on_csv(cls, model, what: str, csv: str, x_col, y_col) -> RegressionTask:
+        """The task of `model` on the columns `x_col`, `y_col` of the file `csv` (`--csv`).
+
+        Args:
+            model: the regression model.
+            what: the model as the description names it, e.g. "LinearRegression".
+            csv: the file.
+            x_col: `--x-col`: input column(s), or None for all but `y_col`.
+            y_col: `--y-col`: the target column.
+
+        Example:
+
+        ```python
+        task = LinearTask.on_csv(LinearRegression(), "LinearRegression", "scores.csv", ["hours"], "score")
+        ```
+        """
+        x, y = files.read_csv(csv, x_col, y_col)
+        return cls(f"{what} on {len(y)} rows of {csv}", model, x, y)
 
     def fitted_coef(self) -> np.ndarray:
         """The fitted polynomial's coefficients, ascending (c0, c1, ...), for the figure."""
