@@ -14,7 +14,6 @@ it has finished: importing them halfway through it would fail.
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import sys
 import threading
 
@@ -29,7 +28,7 @@ def register_models_with_keras() -> None:
         sys.meta_path.insert(0, _AfterKeras())
 
 
-class _AfterKeras(importlib.abc.MetaPathFinder):
+class _AfterKeras:  # a meta path finder (importlib.abc would import importlib.resources: slow)
     """Finds nothing itself: wraps the loaders of `keras` and keras_tape's modules to act after them."""
 
     def __init__(self):
@@ -62,7 +61,7 @@ class _AfterKeras(importlib.abc.MetaPathFinder):
             importlib.import_module(_MODELS)
 
 
-class _ThenRegister(importlib.abc.Loader):
+class _ThenRegister:  # a loader
     """A module's own loader, run through `_AfterKeras.exec_module`."""
 
     def __init__(self, loader, finder: _AfterKeras):

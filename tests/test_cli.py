@@ -1,9 +1,10 @@
 """The `keras-tape` command: its commands, outputs, files and every error path.
 
 Most checks call `keras_tape.cli.main` in this process; a few run the
-installed console script in a subprocess (each start costs a TensorFlow
-import, a few seconds): `--help`, `python -m keras_tape` on an error, the
-demo, compare on the practice's data, Ctrl-C during `fit`, and `tensorboard`.
+installed console script in a subprocess (each that trains costs a
+TensorFlow import, a few seconds): `--help`, `python -m keras_tape` on an
+error, the demo, compare on the practice's data, Ctrl-C during `fit`, and
+`tensorboard`. Their stderr must be empty but for the command's own lines.
 """
 
 import glob
@@ -118,7 +119,9 @@ def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
         cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120,
     )
     assert result.returncode == 2
-    assert result.stderr == "keras-tape: error: --csv must be an existing path, got 'missing.csv', which does not exist.\n"
+    assert result.stderr == (
+        "keras-tape: error: --csv must be an existing path, got 'missing.csv', which does not exist.\n"
+    )
 
 
 def test_demo_trains_three_models_and_writes_logs(tmp_path):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from keras_tape.cli import files, strategy as strategies
+from keras_tape.cli import files
+from keras_tape.cli import strategy as strategies
 from keras_tape.cli.parser import DEFAULT_EPOCHS
 from keras_tape.cli.tasks import LinearTask, MLPTask, PolynomialTask
 

@@ -46,7 +46,9 @@ class LinearTask(RegressionTask):
             return cls.on_csv(LinearRegression(), "LinearRegression", csv, x_col, y_col)
         intercept, slope = LINEAR_TRUTH
         x, y = data.linear_data(slope=slope, intercept=intercept, noise=LINEAR_NOISE, seed=seed)
-        description = f"LinearRegression on {len(y)} points of y = {slope}x + {intercept} plus noise (sd {LINEAR_NOISE})"
+        description = (
+            f"LinearRegression on {len(y)} points of y = {slope}x + {intercept} plus noise (sd {LINEAR_NOISE})"
+        )
         return cls(description, LinearRegression(), x, y, truth_coef=LINEAR_TRUTH)
 
     def fitted_coef(self) -> np.ndarray:
