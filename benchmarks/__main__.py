@@ -6,7 +6,7 @@ import argparse
 import datetime
 from pathlib import Path
 
-from benchmarks import bench_callbacks, bench_scaling, bench_speed
+from benchmarks import bench_callbacks, bench_cli, bench_scaling, bench_speed
 from benchmarks._timing import machine, table
 
 SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
@@ -23,6 +23,7 @@ def main() -> None:
     sections.append(
         ("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run(), None)
     )
+    sections.append(("Command start-up: --help and bad input, fresh processes", bench_cli.run(args.quick), None))
     sections += [
         ("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1), None),
         ("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1), None),

@@ -34,17 +34,35 @@ def test_public_names_are_the_submodules_and_classes():
     assert sorted(keras_tape.__all__) == ["TapeModel", "__version__", "autodiff", "callbacks", "data", "models"]
 
 
-@pytest.mark.parametrize("registration", ["import keras_tape", "from keras_tape.models import LinearRegression"])
-def test_a_saved_model_loads_in_a_fresh_process_after_importing_the_package(tmp_path, registration):
+@pytest.fixture(scope="module")
+def saved_line(tmp_path_factory):
+    """A trained LinearRegression saved to a .keras file: `(path, its equation)`."""
     x = np.arange(6.0)
     model = LinearRegression()
     model.compile()
     model.fit(x, 2.0 * x + 1.0, epochs=50, batch_size=6, verbose=0)
-    path = tmp_path / "line.keras"
+    path = tmp_path_factory.mktemp("saved") / "line.keras"
     model.save(path)
-    result = run_python(
-        f"import keras\n{registration}\n"
-        f"print(keras.models.load_model({str(path)!r}, safe_mode=True).equation())"
-    )
+    return path, model.equation()
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "import keras\nimport keras_tape",
+        "import keras_tape\nimport keras",
+        # tape_model imports Keras itself: the models must wait until it has finished.
+        "from keras_tape.tape_model import TapeModel\nimport keras",
+    ],
+)
+def test_a_saved_model_loads_in_a_fresh_process_after_importing_the_package(saved_line, imports):
+    path, equation = saved_line
+    result = run_python(f"{imports}\nprint(keras.models.load_model({str(path)!r}, safe_mode=True).equation())")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == model.equation()
+    assert result.stdout.strip() == equation
+
+
+def test_import_keras_tape_alone_imports_neither_keras_nor_tensorflow():
+    result = run_python("import sys, keras_tape\nprint(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

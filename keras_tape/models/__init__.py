@@ -2,6 +2,6 @@
 
 from keras_tape.models.linear import LinearRegression
 from keras_tape.models.mlp import MLPClassifier
-from keras_tape.models.polynomial import PolynomialRegression
+from keras_tape.models.polynomial import PolynomialRegression, polynomial_equation
 
-__all__ = ["LinearRegression", "MLPClassifier", "PolynomialRegression"]
+__all__ = ["LinearRegression", "MLPClassifier", "PolynomialRegression", "polynomial_equation"]

@@ -85,11 +85,28 @@ class PolynomialRegression(WhitenedRegression):
         Args:
             precision: digits after the decimal point.
         """
-        coef = self.coef
-        terms = [(coef[k], "x" if k == 1 else f"x^{k}") for k in range(self.degree, 0, -1)]
-        return format_equation(terms, coef[0], precision)
+        return polynomial_equation(self.coef, precision)
 
     def get_config(self):
         config = super().get_config()
         config.pop("units")
         return {**config, "degree": self.degree}
+
+
+def polynomial_equation(coef, precision: int = 4) -> str:
+    """Formats coefficients in ascending powers as an equation, highest power first.
+
+    Args:
+        coef: `(c0, c1, ..., cd)`, as `PolynomialRegression.coef` and `numpy.polynomial`.
+        precision: digits after the decimal point.
+
+    Example:
+
+    ```python
+    keras_tape.models.polynomial_equation([2, 8, 6])  # 'y = 6.0000*x^2 + 8.0000*x + 2.0000'
+    keras_tape.models.polynomial_equation([1.35, 6.12])  # 'y = 6.1200*x + 1.3500'
+    ```
+    """
+    coef = np.asarray(coef, dtype="float64").reshape(-1)
+    terms = [(coef[k], "x" if k == 1 else f"x^{k}") for k in range(len(coef) - 1, 0, -1)]
+    return format_equation(terms, coef[0], precision)

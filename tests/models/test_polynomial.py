@@ -53,3 +53,13 @@ def test_rejects_several_input_columns():
 def test_bad_degree(degree, error):
     with pytest.raises(error, match="`degree` must be an integer >= 1"):
         PolynomialRegression(degree=degree)
+
+
+def test_polynomial_equation_formats_ascending_coefficients_highest_power_first():
+    from keras_tape.models import polynomial_equation
+
+    assert polynomial_equation([2, 8, 6]) == "y = 6.0000*x^2 + 8.0000*x + 2.0000"
+    assert polynomial_equation((1.35, 6.12)) == "y = 6.1200*x + 1.3500"
+    assert polynomial_equation(np.array([-0.00001, -2.5, 0.0, 1.0]), precision=2) == (
+        "y = 1.00*x^3 + 0.00*x^2 - 2.50*x + 0.00"
+    )
