@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import tensorflow as tf
 
 from keras_tape import _validation
@@ -51,8 +53,8 @@ class GradientLogger(SummaryCallback):
         super().__init__(log_dir)
         self.histogram_freq = _validation.check_int(histogram_freq, "histogram_freq", minimum=0)
         self.update_freq = _check_update_freq(update_freq)
-        self._accumulators = None
-        self._observed_model = None
+        self._accumulators: Any = None  # a _GradientAccumulators while a fit runs
+        self._observed_model: TapeModel | None = None
 
     def on_train_begin(self, logs=None):
         super().on_train_begin(logs)
