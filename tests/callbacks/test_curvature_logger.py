@@ -85,10 +85,12 @@ def test_raw_quadratic_is_ill_conditioned_and_logs_its_hessian_image(tmp_path, r
     assert step == 0 and image.shape[:2] == (int(height), int(width)) and image[..., :3].std() > 10
 
 
-def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(monkeypatch, practice02):
+@pytest.mark.xfail(
+    not hasattr(data, "load_practice02"), reason="keras_tape.data.load_practice02 comes with #13", strict=True
+)
+def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(practice02):
     text = (ROOT / "docs" / "curvature.md").read_text()
-    code, printed = re.search(r"```python\n(.*?)```\n\nIt prints:\n\n```\n(.*?)```", text, re.S).groups()
-    monkeypatch.chdir(ROOT)  # the code reads ../shared/data/practice02.csv
+    code, printed = re.search(r"```python\n(.*?)```\n\nIt prints:\n\n```text\n(.*?)```", text, re.S).groups()
     namespace, output = {}, io.StringIO()
     with contextlib.redirect_stdout(output):
         exec(code, namespace)
