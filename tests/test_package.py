@@ -1,8 +1,10 @@
 """The package's public names, and loading saved models in a fresh process."""
 
 import os
+import re
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -18,9 +20,15 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name", keras_tape.__all__)
-def test_every_public_name_resolves(name):
-    assert getattr(keras_tape, name) is not None
+def test_every_public_name_resolves_to_what_it_names(name):
+    value = getattr(keras_tape, name)
     assert name in dir(keras_tape)
+    if name == "__version__":
+        assert re.fullmatch(r"\d+\.\d+(\.\d+)?\S*", value)
+    elif isinstance(value, types.ModuleType):
+        assert value.__name__ == f"keras_tape.{name}"
+    else:
+        assert value.__name__ == name and value.__module__.startswith("keras_tape.")
 
 
 def test_public_names_are_the_submodules_and_classes():

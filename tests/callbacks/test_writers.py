@@ -5,6 +5,7 @@ import sys
 
 import keras
 import pytest
+import tensorflow as tf
 
 from keras_tape import data
 from keras_tape.callbacks import GradientLogger, HParamsLogger, ParameterLogger, PredictionPlotLogger
@@ -67,13 +68,18 @@ def test_a_callback_with_nothing_to_write_opens_no_file(tmp_path, blobs):
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
-def test_writers_open_on_first_use_and_close_together(tmp_path):
+def test_writers_open_on_first_use_and_close_together(tmp_path, read_events):
     writers = SummaryWriters(str(tmp_path))
-    assert writers["train"] is writers["train"]
+    first = writers["train"]
+    assert writers["train"] is first
     writers["validation"], writers[""]
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["train", "validation"]
     writers.close()
-    assert writers["train"] is not None  # reopens after close, for the next fit
+    reopened = writers["train"]  # for the next fit
+    assert reopened is not first
+    with reopened.as_default(step=3):
+        tf.summary.scalar("after_close", 1.5)
     writers.close()
+    assert [(step, float(value)) for step, value in read_events(tmp_path / "train")["after_close"]] == [(3, 1.5)]
     with pytest.raises(KeyError, match="'test'"):
         writers["test"]
