@@ -77,13 +77,15 @@ def python_blocks(page: Path) -> list[Block]:
             between = text[fence.end() : fences[i + 1].start()].strip()
             if "\n" not in between:
                 expected = textwrap.dedent(fences[i + 1].group("body"))
-        blocks.append(Block(
-            page=str(page.relative_to(ROOT)),
-            line=text.count("\n", 0, fence.start("body")) + 1,
-            code=textwrap.dedent(fence.group("body")),
-            skip=skip.group("reason") if skip else None,
-            expected=expected,
-        ))
+        blocks.append(
+            Block(
+                page=str(page.relative_to(ROOT)),
+                line=text.count("\n", 0, fence.start("body")) + 1,
+                code=textwrap.dedent(fence.group("body")),
+                skip=skip.group("reason") if skip else None,
+                expected=expected,
+            )
+        )
     return blocks
 
 
@@ -93,7 +95,9 @@ def _page_params():
         if any(block.skip is None for block in python_blocks(page)):
             marks = [pytest.mark.slow] if name in SLOW_PAGES else []
             marks += [
-                pytest.mark.xfail(reason=f"needs {getattr(owner, '__name__', owner)}.{attribute} ({issue})", strict=True)
+                pytest.mark.xfail(
+                    reason=f"needs {getattr(owner, '__name__', owner)}.{attribute} ({issue})", strict=True
+                )
                 for owner, attribute, issue in _ARRIVING.get(name, [])
                 if not hasattr(owner, attribute)
             ]
@@ -110,11 +114,20 @@ def matches(expected: str, printed: str) -> bool:
 @pytest.mark.parametrize("page", list(_page_params()))
 def test_page_runs_and_prints_what_it_shows(page, tmp_path):
     blocks = [block for block in python_blocks(page) if block.skip is None]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "MPLBACKEND": "Agg",
-           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env = {
+        **os.environ,
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        "MPLBACKEND": "Agg",
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
     result = subprocess.run(
-        [sys.executable, "-c", _RUNNER], input=json.dumps([vars(b) for b in blocks]),
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=600,
+        [sys.executable, "-c", _RUNNER],
+        input=json.dumps([vars(b) for b in blocks]),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     for block, printed in zip(blocks, json.loads(result.stdout.splitlines()[-1]), strict=True):

@@ -13,12 +13,16 @@ from keras_tape.models import LinearRegression, MLPClassifier, PolynomialRegress
 def fit_recording(model, x, y, log_dir, epochs, record):
     """Fits with a ParameterLogger and a tiny callback that records `record(model)` each epoch."""
     history = []
-    recorder = keras.callbacks.LambdaCallback(
-        on_epoch_end=lambda epoch, logs: history.append(record(model))
-    )
+    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: history.append(record(model)))
     model.compile()
-    model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0,
-              callbacks=[ParameterLogger(log_dir, histogram_freq=2), recorder])
+    model.fit(
+        x,
+        y,
+        epochs=epochs,
+        batch_size=len(x),
+        verbose=0,
+        callbacks=[ParameterLogger(log_dir, histogram_freq=2), recorder],
+    )
     return history
 
 
@@ -64,7 +68,9 @@ def test_linear_slopes_and_intercept_end_at_least_squares(tmp_path, read_events)
     slope_1, slope_2, intercept = np.linalg.lstsq(design, np.float64(y), rcond=None)[0]
     events = read_events(tmp_path / "train")
     assert {tag for tag in events if tag.startswith("coefficients/")} == {
-        "coefficients/slope_x1", "coefficients/slope_x2", "coefficients/intercept"
+        "coefficients/slope_x1",
+        "coefficients/slope_x2",
+        "coefficients/intercept",
     }
     np.testing.assert_allclose(
         [values(events, f"coefficients/slope_x{i}")[-1] for i in (1, 2)], [slope_1, slope_2], rtol=1e-4
@@ -82,9 +88,14 @@ def test_several_outputs_get_one_level_each(tmp_path, read_events):
     logged = {tag: values(events, tag)[-1] for tag in events if tag.startswith("coefficients/")}
     assert set(logged) == {f"coefficients/y{j}/{name}" for j in (1, 2) for name in ("slope", "intercept")}
     np.testing.assert_allclose(
-        [logged["coefficients/y1/slope"], logged["coefficients/y1/intercept"],
-         logged["coefficients/y2/slope"], logged["coefficients/y2/intercept"]],
-        [3.0, 1.0, -2.0, 0.0], atol=1e-4,
+        [
+            logged["coefficients/y1/slope"],
+            logged["coefficients/y1/intercept"],
+            logged["coefficients/y2/slope"],
+            logged["coefficients/y2/intercept"],
+        ],
+        [3.0, 1.0, -2.0, 0.0],
+        atol=1e-4,
     )
 
 
@@ -122,11 +133,19 @@ def test_any_tape_model_with_named_coefficients_gets_them_logged(tmp_path, read_
     model = Line()
     model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse")
     history = []
-    model.fit(x, y, epochs=3, batch_size=16, verbose=0, callbacks=[
-        ParameterLogger(tmp_path, histogram_freq=0),
-        keras.callbacks.LambdaCallback(on_epoch_end=lambda e, logs: history.append(
-            (float(model.w.numpy()), float(model.b.numpy())))),
-    ])
+    model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=16,
+        verbose=0,
+        callbacks=[
+            ParameterLogger(tmp_path, histogram_freq=0),
+            keras.callbacks.LambdaCallback(
+                on_epoch_end=lambda e, logs: history.append((float(model.w.numpy()), float(model.b.numpy())))
+            ),
+        ],
+    )
     events = read_events(tmp_path / "train")
     assert set(events) == {"coefficients/w", "coefficients/b"}
     np.testing.assert_allclose(values(events, "coefficients/w"), [w for w, _ in history], rtol=1e-6)
