@@ -107,6 +107,7 @@ def header_csv(tmp_path):
 # --------------------------------------------------------- the console script
 
 
+@pytest.mark.multiprocess
 def test_console_script_help_lists_the_commands(tmp_path):
     result = run_script("--help", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -114,6 +115,7 @@ def test_console_script_help_lists_the_commands(tmp_path):
         assert command in result.stdout
 
 
+@pytest.mark.multiprocess
 def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "keras_tape", "compare", "--csv", "missing.csv"],
@@ -126,6 +128,7 @@ def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
     ]
 
 
+@pytest.mark.multiprocess
 def test_demo_trains_three_models_and_writes_logs(tmp_path):
     result = run_script("demo", "--epochs", 2, "--logdir", "logs", cwd=tmp_path, timeout=180)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -143,6 +146,7 @@ def test_demo_trains_three_models_and_writes_logs(tmp_path):
     assert "accuracy" in rows["mlp"]
 
 
+@pytest.mark.multiprocess
 @pytest.mark.skipif(not PRACTICE_CSV.exists(), reason=f"shared data not found at {PRACTICE_CSV}")
 def test_compare_on_the_practice_data(tmp_path):
     result = run_script("compare", "--csv", PRACTICE_CSV, "--plot", "lines.png", cwd=tmp_path)
@@ -154,6 +158,7 @@ def test_compare_on_the_practice_data(tmp_path):
     assert (tmp_path / "lines.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.multiprocess
 def test_ctrl_c_exits_130_and_keeps_the_logs(tmp_path):
     process = start_script("fit", "linear", "--epochs", 10**6, "--logdir", "logs", cwd=tmp_path)
     deadline = time.monotonic() + 120
@@ -170,6 +175,7 @@ def test_ctrl_c_exits_130_and_keeps_the_logs(tmp_path):
     assert "epoch_loss" in event_tags(run_dir / "linear" / "train")
 
 
+@pytest.mark.multiprocess
 def test_tensorboard_serves_the_logs_until_ctrl_c(tmp_path):
     (tmp_path / "runs").mkdir()
     with socket.socket() as probe:

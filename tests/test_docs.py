@@ -93,7 +93,7 @@ def _page_params():
     for page in PAGES:
         name = str(page.relative_to(ROOT))
         if any(block.skip is None for block in python_blocks(page)):
-            marks = [pytest.mark.slow] if name in SLOW_PAGES else []
+            marks = [pytest.mark.multiprocess] + ([pytest.mark.slow] if name in SLOW_PAGES else [])
             marks += [
                 pytest.mark.xfail(
                     reason=f"needs {getattr(owner, '__name__', owner)}.{attribute} ({issue})", strict=True

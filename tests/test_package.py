@@ -42,6 +42,7 @@ def test_public_names_are_the_submodules_and_classes():
     assert sorted(keras_tape.__all__) == ["TapeModel", "__version__", "autodiff", "callbacks", "data", "models"]
 
 
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("registration", ["import keras_tape", "from keras_tape.models import LinearRegression"])
 def test_a_saved_model_loads_in_a_fresh_process_after_importing_the_package(tmp_path, registration):
     x = np.arange(6.0)

@@ -199,6 +199,7 @@ def test_fit_refuses_mismatched_and_nonfinite_data():
     assert not model.built
 
 
+@pytest.mark.multiprocess
 def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
     """Two replicas: Keras divides each replica's loss by 2; the History must not."""
     script = textwrap.dedent(

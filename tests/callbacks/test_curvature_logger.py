@@ -143,6 +143,7 @@ def test_network_spectrum_matches_nested_tapes_written_out(tmp_path, read_events
     assert condition == pytest.approx(condition_number(hessian, rtol=rounding), rel=1e-3)
 
 
+@pytest.mark.multiprocess
 def test_two_replicas_log_the_hessian_of_the_whole_batch(tmp_path):
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
     script = textwrap.dedent(f"""

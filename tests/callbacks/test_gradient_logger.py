@@ -113,6 +113,7 @@ def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
     assert read_events(tmp_path / "train")["gradients/global_norm"][0][1] > 0
 
 
+@pytest.mark.multiprocess
 def test_two_replicas_log_the_gradient_of_the_whole_batch(tmp_path):
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
     script = textwrap.dedent(f"""
