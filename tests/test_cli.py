@@ -286,6 +286,7 @@ def test_a_failed_save_leaves_no_file_behind(capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_fit_linear_on_a_csv_saves_plots_and_logs(capsys, tmp_path, header_csv):
     status, out, err = call(
         capsys, "fit", "linear", "--csv", header_csv, "--x-col", "hours", "--y-col", "score",
@@ -334,6 +335,7 @@ def test_fit_linear_options_reach_the_optimizer_and_loss(capsys, monkeypatch):
     assert out.startswith("learned: y = ")
 
 
+@pytest.mark.slow
 def test_fit_mlp_the_labs_way_with_one_hot_mse(capsys, tmp_path):
     status, out, err = call(
         capsys, "fit", "mlp", "--loss", "mse", "--optimizer", "sgd", "--learning-rate", 0.5,

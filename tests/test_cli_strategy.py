@@ -140,6 +140,7 @@ def test_help_lists_the_strategies(capsys, command):
         assert "the global batch size, split across the replicas" in text
 
 
+@pytest.mark.slow
 def test_demo_builds_every_model_under_the_one_strategy(capsys, monkeypatch, tmp_path):
     strategies = []
     original = cli._compile

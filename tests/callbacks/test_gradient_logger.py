@@ -94,6 +94,7 @@ def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, r
     np.testing.assert_allclose(means[0], means[1], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_observer_is_removed_when_fit_ends(tmp_path, blobs):
     x, y = blobs
     model = classifier()
@@ -104,6 +105,7 @@ def test_observer_is_removed_when_fit_ends(tmp_path, blobs):
     assert sorted(tmp_path.rglob("*")) == files
 
 
+@pytest.mark.slow
 def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
     x, y = blobs
     with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():

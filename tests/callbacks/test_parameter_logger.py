@@ -105,6 +105,7 @@ def test_single_feature_linear_regression_names_its_slope(tmp_path, read_events)
     assert {"coefficients/slope", "coefficients/intercept"} <= set(read_events(tmp_path / "train"))
 
 
+@pytest.mark.slow
 def test_other_models_get_weight_histograms_only(tmp_path, blobs, read_events):
     x, y = blobs
     model = MLPClassifier(hidden_units=(4,), num_classes=3)

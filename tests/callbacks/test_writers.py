@@ -27,6 +27,7 @@ def open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts /proc/self/fd")
 def test_twenty_fits_leave_no_file_open(tmp_path):
     x, y = data.polynomial_data()
@@ -51,6 +52,7 @@ def test_callbacks_let_keras_dispatch_batch_ends_asynchronously(tmp_path, blobs)
             assert getattr(type(callback), hook) is getattr(keras.callbacks.Callback, hook)
 
 
+@pytest.mark.slow
 def test_nothing_is_written_without_the_callbacks(tmp_path, blobs):
     x, y = blobs
     unused = all_callbacks(tmp_path / "unused", x, y)[1:]
@@ -60,6 +62,7 @@ def test_nothing_is_written_without_the_callbacks(tmp_path, blobs):
     assert unused and not (tmp_path / "unused").exists()
 
 
+@pytest.mark.slow
 def test_a_callback_with_nothing_to_write_opens_no_file(tmp_path, blobs):
     x, y = blobs
     model = MLPClassifier(hidden_units=(4,), num_classes=3)
