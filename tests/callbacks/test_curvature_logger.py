@@ -113,6 +113,7 @@ def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(practice
         assert number in text
 
 
+@pytest.mark.slow
 def test_network_spectrum_matches_nested_tapes_written_out(tmp_path, read_events, blobs):
     x, y = blobs
     x = x * [1, 1, 1, 1, 1, 0]  # a blank input: its four first-layer weights are flat directions

@@ -39,6 +39,7 @@ def record_weights(model, hook):
     return weights, keras.callbacks.LambdaCallback(**{hook: record})
 
 
+@pytest.mark.slow
 def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blobs, read_events):
     x, y = blobs
     model = classifier()
@@ -81,6 +82,7 @@ def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path
     assert not any(tag.endswith("/histogram") for tag in events)
 
 
+@pytest.mark.slow
 def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, read_events):
     x, y = blobs
     means = []
