@@ -1,4 +1,5 @@
 # Two commands on a fresh machine with only python3: `make test`, `make demo`.
+# `make test-fast` is the edit-test loop (no slow or multi-process tests); `make lint` what CI checks.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -6,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: test demo bench clean
+.PHONY: test test-fast lint demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,14 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not multiprocess"
+
+lint: $(STAMP)
+	$(BIN)/ruff check keras_tape tests benchmarks examples
+	$(BIN)/ruff format --check keras_tape tests benchmarks examples
+	$(BIN)/mypy
 
 demo: $(STAMP)
 	$(BIN)/keras-tape demo

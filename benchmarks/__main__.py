@@ -9,6 +9,8 @@ from pathlib import Path
 from benchmarks import bench_callbacks, bench_cli, bench_scaling, bench_speed
 from benchmarks._timing import machine, table
 
+# The protocol and history written by hand below the tables survive a re-run.
+NOTES_HEADING = "## Notes and history"
 SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
 
 
@@ -41,7 +43,11 @@ def main() -> None:
     for title, rows, columns in sections:
         text += ["", f"## {title}", "", table(rows, columns or list(rows[0]))]
         print(f"\n{title}\n{table(rows, columns or list(rows[0]))}", flush=True)
-    Path(args.output).write_text("\n".join(text) + "\n")
+    output = Path(args.output)
+    notes = output.read_text().partition(NOTES_HEADING) if output.exists() else ("", "", "")
+    if notes[1]:
+        text += ["", notes[1] + notes[2].rstrip("\n")]
+    output.write_text("\n".join(text) + "\n")
     print(f"\nwritten to {args.output}")
 
 

@@ -1,8 +1,8 @@
 """The input pipeline `TapeModel.fit` builds once for in-memory arrays.
 
 Stock `fit` wraps arrays in a fresh `tf.data` iterator at every epoch (two,
-in fact), about 7 ms each on a 2-core CPU: for small full-batch problems
-that is nearly all of an epoch's time. Here the arrays become one repeating
+in fact): for small full-batch problems that is nearly all of an epoch's
+time (benchmarks/results.md has the figures). Here the arrays become one repeating
 dataset whose iterator lives for the whole `fit`; with `steps_per_epoch`
 set, Keras keeps that iterator across epochs. Where Keras cannot (its
 `steps_per_execution` does not divide an epoch's batches) the dataset holds
@@ -77,8 +77,8 @@ def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repea
     else:
         seeds = tf.data.Dataset.from_tensors(tf.zeros(2, tf.int64)).repeat()
     args = (tensors, seeds, batch_size, shuffle, repeat)
-    # Tracing the pipeline's functions took 21 ms a call, half of a small
-    # fit's overhead; traced once per shape of data, building it takes 3.5 ms.
+    # Tracing the pipeline's functions is much of a small fit's overhead, so
+    # they are traced once per shape of data and reused by later fits.
     # (Fetching the concrete function does not count as retracing: new
     # shapes of data are not the mistake tf.function's warning is about.)
     dataset = _batches.get_concrete_function(*args)(*args)
@@ -117,10 +117,9 @@ def _batches(tensors, seeds, batch_size: int, shuffle: bool, repeat: bool):
     # pipeline, arrays included (one more copy); batches shard across workers.
     options.experimental_optimization.apply_default_optimizations = False
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
-    # Unlike stock `fit`: with tf.data's autotuner on, a third of the fits
-    # here spent 0.25 s more at their end, waiting for its thread to stop;
-    # and one thread of its own, rather than tf.data's pool of one per core,
-    # leaves the cores to the step (MNIST MLP epoch: median 0.47 -> 0.44 s).
+    # Unlike stock `fit`: tf.data's autotuner thread can hold up the end of a
+    # fit while it stops, and one thread of its own, rather than tf.data's
+    # pool of one per core, leaves the cores to the step.
     options.autotune.enabled = False
     options.threading.private_threadpool_size = 1
     return dataset.with_options(options).prefetch(2)

@@ -102,9 +102,8 @@ def check_numeric(value, name: str, *, ndim=(1, 2), dtype="float32") -> np.ndarr
 
 def _all_finite(array: np.ndarray, dtype) -> bool:
     # In blocks of about 1 MB: np.isfinite over the whole array would first
-    # allocate a boolean array a quarter of its size (and converting a
-    # float64 array, a float32 copy of it), which on MNIST took 0.1 s when
-    # that memory was fresh, against 7 ms for the blocks.
+    # allocate a boolean array a quarter of its size (and, converting a
+    # float64 array, a float32 copy of it), slow on fresh memory.
     rows = max(1, (1 << 18) // max(1, array[0].size))
     return all(np.isfinite(array[i : i + rows].astype(dtype, copy=False)).all() for i in range(0, len(array), rows))
 

@@ -16,7 +16,7 @@ both use it.
 Example:
 
 ```python
-x, y = keras_tape.data.load_csv("../shared/data/practice02.csv")
+x, y = keras_tape.data.load_practice02()
 print(keras_tape.compare.format_comparison(keras_tape.compare.compare_fits(x, y)))
 ```
 """

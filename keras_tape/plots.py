@@ -224,7 +224,7 @@ def misclassified_figure(
     rows, columns = _grid_shape(shown)
     # Wide enough for the title even when the grid holds one image or none.
     figure = _new_figure(max(1.5 * columns, 4.0) + 0.4, 1.6 * rows + 1.0, title)
-    draw_misclassified(figure.subfigures(), images, y_true, y_pred, max_images)
+    draw_misclassified(figure.subfigures(squeeze=False)[0, 0], images, y_true, y_pred, max_images)
     return figure
 
 
@@ -256,7 +256,7 @@ def classification_figure(
     ```
     """
     figure = _new_figure(11.0, 5.0, title)
-    left, right = figure.subfigures(1, 2, width_ratios=[1.1, 1])
+    left, right = figure.subfigures(1, 2, squeeze=False, width_ratios=[1.1, 1])[0]
     draw_confusion_matrix(left, confusion_matrix(y_true, y_pred, num_classes))
     draw_misclassified(right, images, y_true, y_pred, max_images)
     return figure

@@ -204,6 +204,7 @@ def test_value_and_gradient():
 # ------------------------------------------------------------- tf.function
 
 
+@pytest.mark.slow
 def test_every_function_works_inside_tf_function():
     variable = tf.Variable([1.0, 2.0])
 

@@ -106,6 +106,7 @@ def header_csv(tmp_path):
 # --------------------------------------------------------- the console script
 
 
+@pytest.mark.multiprocess
 def test_console_script_help_lists_the_commands(tmp_path):
     result = run_script("--help", cwd=tmp_path)
     assert result.returncode == 0 and result.stderr == "", result.stderr
@@ -113,6 +114,7 @@ def test_console_script_help_lists_the_commands(tmp_path):
         assert command in result.stdout
 
 
+@pytest.mark.multiprocess
 def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "keras_tape", "compare", "--csv", "missing.csv"],
@@ -124,6 +126,7 @@ def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
     )
 
 
+@pytest.mark.multiprocess
 def test_demo_trains_three_models_and_writes_logs(tmp_path):
     result = run_script("demo", "--epochs", 2, "--logdir", "logs", cwd=tmp_path, timeout=180)
     assert result.returncode == 0 and result.stderr == "", result.stderr[-3000:]
@@ -140,6 +143,7 @@ def test_demo_trains_three_models_and_writes_logs(tmp_path):
     assert "accuracy" in rows["mlp"]
 
 
+@pytest.mark.multiprocess
 @pytest.mark.skipif(not PRACTICE_CSV.exists(), reason=f"shared data not found at {PRACTICE_CSV}")
 def test_compare_on_the_practice_data(tmp_path):
     result = run_script("compare", "--csv", PRACTICE_CSV, "--plot", "lines.png", cwd=tmp_path)
@@ -151,6 +155,7 @@ def test_compare_on_the_practice_data(tmp_path):
     assert (tmp_path / "lines.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.multiprocess
 def test_ctrl_c_exits_130_and_keeps_the_logs(tmp_path):
     process = start_script("fit", "linear", "--epochs", 10**6, "--logdir", "logs", cwd=tmp_path)
     deadline = time.monotonic() + 120
@@ -166,6 +171,7 @@ def test_ctrl_c_exits_130_and_keeps_the_logs(tmp_path):
     assert "epoch_loss" in event_tags(run_dir / "linear" / "train")
 
 
+@pytest.mark.multiprocess
 def test_tensorboard_serves_the_logs_until_ctrl_c(tmp_path):
     (tmp_path / "runs").mkdir()
     with socket.socket() as probe:
@@ -276,6 +282,7 @@ def test_a_failed_save_leaves_no_file_behind(capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_fit_linear_on_a_csv_saves_plots_and_logs(capsys, tmp_path, header_csv):
     status, out, err = call(
         capsys, "fit", "linear", "--csv", header_csv, "--x-col", "hours", "--y-col", "score",
@@ -324,6 +331,7 @@ def test_fit_linear_options_reach_the_optimizer_and_loss(capsys, monkeypatch):
     assert out.startswith("learned: y = ")
 
 
+@pytest.mark.slow
 def test_fit_mlp_the_labs_way_with_one_hot_mse(capsys, tmp_path):
     status, out, err = call(
         capsys, "fit", "mlp", "--loss", "mse", "--optimizer", "sgd", "--learning-rate", 0.5,

@@ -54,6 +54,7 @@ def alone(tmp_path_factory):
     return out.getvalue(), saved
 
 
+@pytest.mark.multiprocess
 def test_mirrored_on_two_logical_cpus_learns_what_one_device_learns(tmp_path, alone):
     result = subprocess.run(
         [*COMMAND, "fit", "linear", "--strategy", "mirrored", "--epochs", EPOCHS],
@@ -65,6 +66,7 @@ def test_mirrored_on_two_logical_cpus_learns_what_one_device_learns(tmp_path, al
     np.testing.assert_allclose(learned(result.stdout), learned(alone[0]), **TOLERANCE)
 
 
+@pytest.mark.multiprocess
 def test_two_workers_train_one_model_and_only_the_chief_writes(tmp_path, alone):
     workers = [f"127.0.0.1:{port}" for port in _processes.free_ports(2)]
     scratch = tmp_path / "tmp"  # TMPDIR of both workers: the non-chief's scratch folder goes here
@@ -100,6 +102,7 @@ def test_two_workers_train_one_model_and_only_the_chief_writes(tmp_path, alone):
     np.testing.assert_allclose(restored.intercept, reference.intercept, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.multiprocess
 def test_multi_worker_without_tf_config_exits_2_in_one_line(tmp_path):
     result = subprocess.run(
         [*COMMAND, "fit", "linear", "--strategy", "multi-worker"],
@@ -139,6 +142,7 @@ def test_help_lists_the_strategies(capsys, command):
         assert "the global batch size, split across the replicas" in text
 
 
+@pytest.mark.slow
 def test_demo_builds_every_model_under_the_one_strategy(capsys, monkeypatch, tmp_path):
     strategies = []
     original = Task.compile

@@ -38,6 +38,7 @@ def test_poisoned_batches_are_skipped_exactly():
     assert guarded_history["skipped_steps"] == [2.0, 2.0, 2.0]
 
 
+@pytest.mark.slow
 def test_inf_inputs_skip_the_step_for_the_classifier():
     rng = np.random.default_rng(0)
     x = rng.random((64, 5)).astype("float32")

@@ -1,8 +1,10 @@
 """The package's public names, and loading saved models in a fresh process."""
 
 import os
+import re
 import subprocess
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -18,9 +20,15 @@ def run_python(code: str) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.parametrize("name", keras_tape.__all__)
-def test_every_public_name_resolves(name):
-    assert getattr(keras_tape, name) is not None
+def test_every_public_name_resolves_to_what_it_names(name):
+    value = getattr(keras_tape, name)
     assert name in dir(keras_tape)
+    if name == "__version__":
+        assert re.fullmatch(r"\d+\.\d+(\.\d+)?\S*", value)
+    elif isinstance(value, types.ModuleType):
+        assert value.__name__ == f"keras_tape.{name}"
+    else:
+        assert value.__name__ == name and value.__module__.startswith("keras_tape.")
 
 
 def test_public_names_are_the_submodules_and_classes():
@@ -46,6 +54,7 @@ def saved_line(tmp_path_factory):
     return path, model.equation()
 
 
+@pytest.mark.multiprocess
 @pytest.mark.parametrize(
     "imports",
     [
@@ -62,6 +71,7 @@ def test_a_saved_model_loads_in_a_fresh_process_after_importing_the_package(save
     assert result.stdout.strip() == equation
 
 
+@pytest.mark.multiprocess
 def test_import_keras_tape_alone_imports_neither_keras_nor_tensorflow():
     result = run_python("import sys, keras_tape\nprint(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
     assert result.returncode == 0, result.stderr

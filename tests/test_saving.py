@@ -37,6 +37,7 @@ def cases():
     yield "custom", ScaledLine(scale=0.5), {"optimizer": "sgd", "loss": "mse"}, x2, x2.sum(axis=1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, model, compile_kwargs, x, y", list(cases()), ids=lambda v: v if isinstance(v, str) else "")
 def test_round_trip_and_continue_training(tmp_path, name, model, compile_kwargs, x, y):
     model.compile(**compile_kwargs)

@@ -68,6 +68,7 @@ def assert_same_training(ours, stock, atol=1e-5, **fit_kwargs):
     return h_ours
 
 
+@pytest.mark.slow
 def test_matches_stock_with_sample_weights_and_validation():
     x, y, w = classification_data()
     ours, stock = twins()
@@ -79,6 +80,7 @@ def test_matches_stock_with_sample_weights_and_validation():
     assert history["loss"][1] < history["loss"][0]
 
 
+@pytest.mark.slow
 def test_matches_stock_with_class_weight_and_validation_split():
     x, y, _ = classification_data()
     ours, stock = twins(optimizer="sgd")
@@ -88,6 +90,7 @@ def test_matches_stock_with_class_weight_and_validation_split():
     )
 
 
+@pytest.mark.slow
 def test_matches_stock_with_regularizers_and_add_loss():
     x, y, _ = classification_data()
     ours, stock = twins(regularized=True)
@@ -99,6 +102,7 @@ def test_matches_stock_with_regularizers_and_add_loss():
     assert history["loss"][-1] > 0
 
 
+@pytest.mark.slow
 def test_matches_stock_with_weighted_metrics_on_tf_dataset():
     x, y, w = classification_data()
     ours, stock = twins(metrics=("accuracy", "sparse_categorical_crossentropy"))
@@ -108,6 +112,7 @@ def test_matches_stock_with_weighted_metrics_on_tf_dataset():
     np.testing.assert_allclose(ours.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_matches_stock_under_mixed_float16_loss_scaling():
     keras.mixed_precision.set_dtype_policy("mixed_float16")
     x, y, _ = classification_data()
@@ -211,6 +216,7 @@ def test_fit_refuses_mismatched_and_nonfinite_data():
     assert not model.built
 
 
+@pytest.mark.multiprocess
 def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
     """Two replicas: Keras divides each replica's loss by 2; the History must not."""
     script = textwrap.dedent(
@@ -254,6 +260,7 @@ def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
     assert ours_loss[0] > 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("batch_size", [32, 12])  # 3 batches an epoch (not a multiple of 4), 8 (a multiple)
 def test_steps_per_execution_keeps_epochs_exact(batch_size):
     x, y, w = classification_data(n=96)

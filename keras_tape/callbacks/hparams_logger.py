@@ -122,7 +122,7 @@ class HParamsLogger(SummaryCallback):
 
 def _model_hparams(model) -> dict:
     """The model class, its config and the optimizer's class and learning rate."""
-    values = {"model": type(model).__name__}
+    values: dict[str, str | float | int | bool] = {"model": type(model).__name__}
     for key, value in model.get_config().items():
         if key not in _NOT_HYPERPARAMETERS:
             values[key] = _as_hparam_value(value)

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import numpy as np
+import numbers
+
 import tensorflow as tf
 
 from keras_tape import _validation
 from keras_tape.callbacks._writers import SummaryCallback, variable_tag
-from keras_tape.models import LinearRegression, PolynomialRegression
 
 
 class ParameterLogger(SummaryCallback):
     """Logs the parameters of the model being fitted to TensorBoard, once an epoch.
 
-    For the regression models it writes every coefficient in the user's units
-    as a scalar, the trajectory to watch converge: `coefficients/c0`,
-    `coefficients/c1`, ... (ascending powers, as `PolynomialRegression.coef`)
-    or `coefficients/slope` (`slope_x1`, `slope_x2`, ... with several
-    features) and `coefficients/intercept` for `LinearRegression`, with a
-    `y1/`, `y2/` ... level for several outputs. Models with an `equation()`
-    also get it as text under `equation`. For every model it writes
-    histograms of the trainable weights under `weights/<variable path>/histogram`.
-    Everything goes to `<log_dir>/train` at step = the epoch index.
+    A model that defines `named_coefficients()` (a dict of names to floats)
+    gets every coefficient as a scalar under `coefficients/<name>`, the
+    trajectory to watch converge: `c0`, `c1`, ... for `PolynomialRegression`,
+    `slope` (or `slope_x1`, `slope_x2`, ...) and `intercept` for
+    `LinearRegression`, in the user's units. Models with an `equation()`
+    also get it as text under `equation`. Models with neither, such as
+    `MLPClassifier`, get only histograms of their trainable weights, which
+    every model gets, under `weights/<variable path>/histogram`. Everything
+    goes to `<log_dir>/train` at step = the epoch index.
 
     Args:
         log_dir: the run's folder, the `log_dir` of `keras.callbacks.TensorBoard`.
@@ -62,20 +62,19 @@ class ParameterLogger(SummaryCallback):
 
 
 def _named_coefficients(model) -> dict[str, float]:
-    """The coefficients of a keras_tape regression model by name; empty for other models."""
-    if isinstance(model, PolynomialRegression):
-        return {f"c{power}": float(c) for power, c in enumerate(model.coef)}
-    if not isinstance(model, LinearRegression):
+    """`model.named_coefficients()`, checked; empty for a model without the method."""
+    method = getattr(model, "named_coefficients", None)
+    if not callable(method):
         return {}
-    slopes = np.reshape(model.coef, (-1, model.units))
-    intercepts = np.reshape(model.intercept, (model.units,))
-    features = ["slope"] if len(slopes) == 1 else [f"slope_x{i + 1}" for i in range(len(slopes))]
-    named = {}
-    for output in range(model.units):
-        prefix = "" if model.units == 1 else f"y{output + 1}/"
-        named.update({prefix + f: float(s) for f, s in zip(features, slopes[:, output])})
-        named[prefix + "intercept"] = float(intercepts[output])
-    return named
+    named = method()
+    if not isinstance(named, dict) or not all(
+        isinstance(name, str) and isinstance(value, numbers.Real) for name, value in named.items()
+    ):
+        raise TypeError(
+            f"`{type(model).__name__}.named_coefficients()` must return a dict of names (str) to "
+            f"numbers for ParameterLogger, got {named!r}."
+        )
+    return {name: float(value) for name, value in named.items()}
 
 
 def _markdown_code(text: str) -> str:

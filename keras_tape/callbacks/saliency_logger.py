@@ -97,7 +97,7 @@ def _input_gradients(model, images: np.ndarray, classes: np.ndarray | None) -> n
         # their sum holds every image's own input gradient.
         return tf.gather(model(watched, training=False), classes, axis=1, batch_dims=1)
 
-    return gradient(chosen_logits, inputs).numpy()
+    return np.asarray(gradient(chosen_logits, inputs))
 
 
 def _check_labels(labels, count: int) -> np.ndarray:

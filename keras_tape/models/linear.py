@@ -51,6 +51,30 @@ class LinearRegression(WhitenedRegression):
         _, intercepts = self._feature_coefficients()
         return float(intercepts[0]) if self.units == 1 else intercepts
 
+    def named_coefficients(self) -> dict[str, float]:
+        """Slopes and intercepts by name, in the user's units, as `ParameterLogger` logs them.
+
+        `slope` and `intercept` for one feature, `slope_x1`, `slope_x2`, ... for
+        several, under a `y1/`, `y2/`, ... prefix for several outputs.
+
+        Example:
+
+        ```python
+        model = keras_tape.models.LinearRegression()
+        model.compile()
+        model.fit(np.array([0.0, 1.0, 2.0]), np.array([1.0, 3.0, 5.0]), epochs=100, verbose=0)
+        model.named_coefficients()   # {'slope': 2.0..., 'intercept': 1.0...}
+        ```
+        """
+        weights, intercepts = self._feature_coefficients()
+        features = ["slope"] if len(weights) == 1 else [f"slope_x{i + 1}" for i in range(len(weights))]
+        named = {}
+        for output in range(self.units):
+            prefix = "" if self.units == 1 else f"y{output + 1}/"
+            named.update({prefix + name: float(w) for name, w in zip(features, weights[:, output])})
+            named[prefix + "intercept"] = float(intercepts[output])
+        return named
+
     def equation(self, precision: int = 4) -> str:
         """The fitted equation, e.g. `y = 6.1200*x + 1.3500` (one line per output).
 

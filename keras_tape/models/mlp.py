@@ -17,10 +17,9 @@ class MLPClassifier(TapeModel):
     The output is logits; `compile()` defaults to Adam and sparse categorical
     cross-entropy on integer labels, with accuracy, and on one device to XLA
     (`jit_compile=True`) and `steps_per_execution=32`. XLA makes later epochs
-    1.2x-1.6x faster on a CPU but compiles the step at the first batch, and
-    again for each new batch size (a partial last batch): on MNIST, on 2
-    cores, the first epoch of a fresh model took 1.7-1.9 s against
-    0.4 s later (pass `jit_compile=False` for quick one-epoch trials). As Keras
+    faster on a CPU but compiles the step at the first batch, and again for
+    each new batch size (a partial last batch), so a fresh model's first
+    epoch is slower (pass `jit_compile=False` for quick one-epoch trials). As Keras
     documents for `steps_per_execution`, batch-level callback hooks and the
     progress bar advance every 32 batches (pass `steps_per_execution=1` to
     see every batch); epochs, History and epoch-level callbacks are

@@ -79,6 +79,10 @@ class PolynomialRegression(WhitenedRegression):
         polynomial = np.polynomial.Polynomial(in_t, domain=[center - scale, center + scale])
         return polynomial.convert().coef
 
+    def named_coefficients(self) -> dict[str, float]:
+        """The coefficients by power, `{"c0": ..., "c1": ..., ...}`, as `ParameterLogger` logs them."""
+        return {f"c{power}": float(c) for power, c in enumerate(self.coef)}
+
     def equation(self, precision: int = 4) -> str:
         """The fitted polynomial, highest power first, e.g. `y = 6.0000*x^2 + 8.0000*x + 2.0000`.
 

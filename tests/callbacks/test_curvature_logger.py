@@ -85,10 +85,12 @@ def test_raw_quadratic_is_ill_conditioned_and_logs_its_hessian_image(tmp_path, r
     assert step == 0 and image.shape[:2] == (int(height), int(width)) and image[..., :3].std() > 10
 
 
-def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(monkeypatch, practice02):
+@pytest.mark.xfail(
+    not hasattr(data, "load_practice02"), reason="keras_tape.data.load_practice02 comes with #13", strict=True
+)
+def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(practice02):
     text = (ROOT / "docs" / "curvature.md").read_text()
-    code, printed = re.search(r"```python\n(.*?)```\n\nIt prints:\n\n```\n(.*?)```", text, re.S).groups()
-    monkeypatch.chdir(ROOT)  # the code reads ../shared/data/practice02.csv
+    code, printed = re.search(r"```python\n(.*?)```\n\nIt prints:\n\n```text\n(.*?)```", text, re.S).groups()
     namespace, output = {}, io.StringIO()
     with contextlib.redirect_stdout(output):
         exec(code, namespace)
@@ -111,6 +113,7 @@ def test_docs_table_is_what_its_code_prints_and_matches_the_closed_form(monkeypa
         assert number in text
 
 
+@pytest.mark.slow
 def test_network_spectrum_matches_nested_tapes_written_out(tmp_path, read_events, blobs):
     x, y = blobs
     x = x * [1, 1, 1, 1, 1, 0]  # a blank input: its four first-layer weights are flat directions
@@ -141,6 +144,7 @@ def test_network_spectrum_matches_nested_tapes_written_out(tmp_path, read_events
     assert condition == pytest.approx(condition_number(hessian, rtol=rounding), rel=1e-3)
 
 
+@pytest.mark.multiprocess
 def test_two_replicas_log_the_hessian_of_the_whole_batch(tmp_path):
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
     script = textwrap.dedent(f"""

@@ -39,6 +39,7 @@ def record_weights(model, hook):
     return weights, keras.callbacks.LambdaCallback(**{hook: record})
 
 
+@pytest.mark.slow
 def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blobs, read_events):
     x, y = blobs
     model = classifier()
@@ -81,6 +82,7 @@ def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path
     assert not any(tag.endswith("/histogram") for tag in events)
 
 
+@pytest.mark.slow
 def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, read_events):
     x, y = blobs
     means = []
@@ -94,6 +96,7 @@ def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, r
     np.testing.assert_allclose(means[0], means[1], rtol=1e-5)
 
 
+@pytest.mark.slow
 def test_observer_is_removed_when_fit_ends(tmp_path, blobs):
     x, y = blobs
     model = classifier()
@@ -104,6 +107,7 @@ def test_observer_is_removed_when_fit_ends(tmp_path, blobs):
     assert sorted(tmp_path.rglob("*")) == files
 
 
+@pytest.mark.slow
 def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
     x, y = blobs
     with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
@@ -113,6 +117,7 @@ def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
     assert read_events(tmp_path / "train")["gradients/global_norm"][0][1] > 0
 
 
+@pytest.mark.multiprocess
 def test_two_replicas_log_the_gradient_of_the_whole_batch(tmp_path):
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
     script = textwrap.dedent(f"""

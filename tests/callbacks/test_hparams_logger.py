@@ -21,6 +21,7 @@ def read_hparams(run_dir) -> dict:
     return {name: json_format.MessageToDict(value) for name, value in start_info.hparams.items()}
 
 
+@pytest.mark.slow
 def test_runs_record_what_differs_between_them_and_their_final_metrics(tmp_path, read_events):
     x, y = data.polynomial_data()
     for rate in (0.1, 0.01):
@@ -44,6 +45,7 @@ def test_runs_record_what_differs_between_them_and_their_final_metrics(tmp_path,
             np.testing.assert_allclose(value, history.history[name][-1], rtol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "batch_size, validation_split, steps_per_execution",
     [(11, 0.0, 1), (8, 0.25, 1), (2, 0.0, 2), (3, 0.25, 4)],
@@ -60,6 +62,7 @@ def test_batch_size_is_measured_from_the_first_steps(
     assert read_hparams(tmp_path)["batch_size"] == batch_size
 
 
+@pytest.mark.slow
 def test_model_config_lists_become_text_and_hparams_override(tmp_path, blobs):
     x, y = blobs
     model = MLPClassifier(hidden_units=(8, 4), num_classes=3)

@@ -20,6 +20,7 @@ def decoded(events, tag):
     return images
 
 
+@pytest.mark.slow
 def test_regression_fit_is_drawn_every_n_epochs_and_after_the_last(tmp_path, read_events):
     x, y = data.polynomial_data(noise=2.0, seed=0)
     model = PolynomialRegression(degree=2)
@@ -44,6 +45,7 @@ def test_several_features_are_drawn_as_predicted_against_true(tmp_path, read_eve
     assert [step for step, _ in decoded(read_events(tmp_path / "validation"), "predictions/fit")] == [0]
 
 
+@pytest.mark.slow
 def test_classifier_gets_a_confusion_matrix_and_misclassified_examples(tmp_path, read_events):
     x, y = data.load_digits()
     x_train, y_train, x_val, y_val = x[:300], y[:300], x[300:400], y[300:400]

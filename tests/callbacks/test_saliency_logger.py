@@ -39,6 +39,7 @@ def digits():
     return x[:300], y[:300], x[300:304], y[300:304]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_labels", [False, True])
 def test_maps_are_the_normalised_input_gradients(tmp_path, read_events, digits, with_labels):
     x, y, images, labels = digits
@@ -61,6 +62,7 @@ def test_maps_are_the_normalised_input_gradients(tmp_path, read_events, digits, 
     assert (predicted != labels).any()
 
 
+@pytest.mark.slow
 def test_flat_inputs_are_squares_or_rows_and_every_n_epochs(tmp_path, read_events, blobs, digits):
     x, y = blobs  # 6 features: no square, shown as 1 x 6 rows
     model = MLPClassifier(hidden_units=(4,), num_classes=3)

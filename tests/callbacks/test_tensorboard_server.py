@@ -16,6 +16,8 @@ from keras_tape import data
 from keras_tape.callbacks import GradientLogger, HParamsLogger, ParameterLogger, PredictionPlotLogger
 from keras_tape.models import PolynomialRegression
 
+pytestmark = pytest.mark.multiprocess
+
 HOST = "127.0.0.1"
 START_TIMEOUT_S = 90
 

@@ -5,6 +5,7 @@ import sys
 
 import keras
 import pytest
+import tensorflow as tf
 
 from keras_tape import data
 from keras_tape.callbacks import GradientLogger, HParamsLogger, ParameterLogger, PredictionPlotLogger
@@ -26,6 +27,7 @@ def open_files() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="counts /proc/self/fd")
 def test_twenty_fits_leave_no_file_open(tmp_path):
     x, y = data.polynomial_data()
@@ -50,6 +52,7 @@ def test_callbacks_let_keras_dispatch_batch_ends_asynchronously(tmp_path, blobs)
             assert getattr(type(callback), hook) is getattr(keras.callbacks.Callback, hook)
 
 
+@pytest.mark.slow
 def test_nothing_is_written_without_the_callbacks(tmp_path, blobs):
     x, y = blobs
     unused = all_callbacks(tmp_path / "unused", x, y)[1:]
@@ -59,6 +62,7 @@ def test_nothing_is_written_without_the_callbacks(tmp_path, blobs):
     assert unused and not (tmp_path / "unused").exists()
 
 
+@pytest.mark.slow
 def test_a_callback_with_nothing_to_write_opens_no_file(tmp_path, blobs):
     x, y = blobs
     model = MLPClassifier(hidden_units=(4,), num_classes=3)
@@ -67,13 +71,18 @@ def test_a_callback_with_nothing_to_write_opens_no_file(tmp_path, blobs):
     assert not tmp_path.exists() or not any(tmp_path.iterdir())
 
 
-def test_writers_open_on_first_use_and_close_together(tmp_path):
+def test_writers_open_on_first_use_and_close_together(tmp_path, read_events):
     writers = SummaryWriters(str(tmp_path))
-    assert writers["train"] is writers["train"]
+    first = writers["train"]
+    assert writers["train"] is first
     writers["validation"], writers[""]
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_dir()) == ["train", "validation"]
     writers.close()
-    assert writers["train"] is not None  # reopens after close, for the next fit
+    reopened = writers["train"]  # for the next fit
+    assert reopened is not first
+    with reopened.as_default(step=3):
+        tf.summary.scalar("after_close", 1.5)
     writers.close()
+    assert [(step, float(value)) for step, value in read_events(tmp_path / "train")["after_close"]] == [(3, 1.5)]
     with pytest.raises(KeyError, match="'test'"):
         writers["test"]

@@ -23,6 +23,7 @@ def fitted(batch_size: int, optimizer, skip_nonfinite_steps: bool):
     return model
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("skip_nonfinite_steps", [False, True])
 @pytest.mark.parametrize(
     "make_optimizer",

@@ -17,6 +17,8 @@ from tensorboard.plugins.hparams import metadata as hparams_metadata
 import _processes
 import _scenarios
 
+pytestmark = pytest.mark.multiprocess
+
 SCRIPT = "_mirrored_run.py"
 
 

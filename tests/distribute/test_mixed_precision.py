@@ -18,6 +18,7 @@ def policy(request):
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _scenarios.MODELS)
 def test_every_model_trains(policy, name):
     x, y = _scenarios.data(name)
@@ -29,6 +30,7 @@ def test_every_model_trains(policy, name):
     assert losses[-1] < losses[0], losses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", _scenarios.MODELS)
 def test_predictions_weights_and_coefficients_come_back_in_32_or_64_bits(policy, name):
     x, y = _scenarios.data(name)
@@ -81,6 +83,7 @@ def one_step(policy: str, **compile_kwargs):
         keras.mixed_precision.set_dtype_policy("float32")
 
 
+@pytest.mark.slow
 def test_loss_scaling_keeps_float16_gradients_from_flushing_to_zero():
     reference_before, reference_after, _ = one_step("float32")
     scaled_before, scaled_after, optimizer = one_step("mixed_float16")

@@ -17,6 +17,8 @@ import tensorflow as tf
 import _processes
 import _scenarios
 
+pytestmark = pytest.mark.multiprocess
+
 SCRIPT = "_multi_worker_run.py"
 WORKERS = 2
 DEADLINE_S = 150

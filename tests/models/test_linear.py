@@ -24,6 +24,7 @@ def test_reaches_least_squares_on_practice02(practice02):
     assert model.equation(precision=2) == "y = 1.32*x + 7.99"
 
 
+@pytest.mark.slow
 def test_several_features_and_outputs_match_lstsq():
     rng = np.random.default_rng(3)
     # Correlated, badly scaled features: raw gradient descent would crawl.
@@ -43,6 +44,7 @@ def test_several_features_and_outputs_match_lstsq():
     assert model.equation().splitlines()[1].startswith("y2 = ")
 
 
+@pytest.mark.slow
 def test_minibatch_fit_with_mae_loss_still_converges():
     x = np.linspace(0, 10, 64)
     y = 6.12 * x + 1.35

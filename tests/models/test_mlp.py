@@ -25,6 +25,7 @@ def test_weights_list_is_the_sequential_list():
     np.testing.assert_allclose(ours.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-6)
 
 
+@pytest.mark.slow
 def test_trains_on_digits_with_defaults_and_with_the_labs_mse():
     x, y = load_digits()
     model = MLPClassifier(hidden_units=(64,))

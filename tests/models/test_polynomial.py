@@ -17,6 +17,7 @@ def test_recovers_the_lab_polynomial():
     assert model.equation() == "y = 6.0000*x^2 + 8.0000*x + 2.0000"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("degree", [1, 3, 6])
 def test_high_degree_on_wide_range_matches_polyfit(degree):
     rng = np.random.default_rng(degree)
@@ -33,6 +34,7 @@ def test_high_degree_on_wide_range_matches_polyfit(degree):
     np.testing.assert_allclose(model.coef * scale, reference.convert().coef * scale, atol=1e-3 * np.ptp(y))
 
 
+@pytest.mark.slow
 def test_equation_signs_and_column_input():
     x = np.linspace(-2, 3, 40)[:, None]
     y = -0.5 * x[:, 0] ** 3 + 2 * x[:, 0] - 4

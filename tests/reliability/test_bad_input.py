@@ -408,6 +408,7 @@ def test_catalogue_ids_are_unique_and_it_covers_every_area():
     assert all(cases for cases in (CSV_CASES, ARRAY_CASES, MODEL_CASES, FILE_CASES, CLI_CASES))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(bool(CLI_MISSING), reason=str(CLI_MISSING))
 def test_cli_save_failing_midway_keeps_the_previous_file(tmp_path, monkeypatch):
     path = tmp_path / "model.keras"

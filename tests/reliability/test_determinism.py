@@ -5,7 +5,10 @@ Runs happen in subprocesses (`_worker.py`), so that
 """
 
 import numpy as np
+import pytest
 import tensorflow as tf
+
+pytestmark = pytest.mark.multiprocess
 
 
 def epoch_losses(log_dir):

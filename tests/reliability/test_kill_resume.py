@@ -21,6 +21,7 @@ import pytest
 from keras_tape.models import PolynomialRegression
 
 
+@pytest.mark.multiprocess
 def test_killed_fit_resumes_to_exactly_the_uninterrupted_weights(tmp_path, workers, solo_run):
     config = workers.config
     killed = workers.run(*(["kill", tmp_path, name] for name in config.MODELS))

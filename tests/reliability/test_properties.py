@@ -69,6 +69,7 @@ def csv_path(tmp_path_factory):
     return tmp_path_factory.mktemp("csv") / "table.csv"
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(table=tables())
 def test_load_csv_round_trips_the_numbers_it_wrote(csv_path, table):
