@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _validation
+from keras_tape import _atomic, _validation
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
@@ -397,6 +397,40 @@ class TapeModel(keras.Model):
         for name, leaf in leaves.items():
             _validation.check_numeric(leaf, name, ndim=None)
         _validation.check_same_length(**leaves)
+
+    # -- saves that survive a kill ---------------------------------------------
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves like `keras.Model.save`, but a kill or a full disk never leaves a broken file.
+
+        The file is written under a temporary name in the same folder,
+        flushed to the disk and renamed over `filepath`: the previous file
+        stays whole until the new one is complete. Another process saving to
+        the same path waits its turn (lock file `filepath + ".lock"`, removed
+        after). Remote, unzipped and `overwrite=False` saves are Keras's own.
+
+        Args:
+            filepath, overwrite, zipped, **kwargs: as for `keras.Model.save`.
+
+        Example:
+
+        ```python
+        model.save("model.keras")  # model.keras is the old model or the new one, never half of one
+        ```
+        """
+        _atomic.save(super().save, filepath, (".keras", ".h5", ".hdf5"), overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights like `keras.Model.save_weights`, atomically as `save` does.
+
+        `keras.callbacks.ModelCheckpoint` writes through `save` and
+        `save_weights`, so its files are atomic too. Sharded saves
+        (`max_shard_size`) are Keras's own.
+
+        Args:
+            filepath, overwrite, max_shard_size: as for `keras.Model.save_weights`.
+        """
+        _atomic.save(super().save_weights, filepath, (".weights.h5",), overwrite, max_shard_size=max_shard_size)
 
 
 def _is_in_memory(x) -> bool:

@@ -5,6 +5,7 @@ Each writes into the folders `keras.callbacks.TensorBoard` uses,
 and every curve, histogram and picture of a run shows together.
 """
 
+from keras_tape.callbacks.backup_and_restore import BackupAndRestore
 from keras_tape.callbacks.curvature_logger import CurvatureLogger
 from keras_tape.callbacks.gradient_logger import GradientLogger
 from keras_tape.callbacks.hparams_logger import HParamsLogger
@@ -13,6 +14,7 @@ from keras_tape.callbacks.prediction_plot_logger import PredictionPlotLogger
 from keras_tape.callbacks.saliency_logger import SaliencyLogger
 
 __all__ = [
+    "BackupAndRestore",
     "CurvatureLogger",
     "GradientLogger",
     "HParamsLogger",
