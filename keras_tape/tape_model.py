@@ -432,6 +432,40 @@ class TapeModel(keras.Model):
         """
         _atomic.save(super().save_weights, filepath, (".weights.h5",), overwrite, max_shard_size=max_shard_size)
 
+    # -- every entry point checks its input as fit does ---------------------------
+    # In-memory arrays go through `check_training_data` (x alone for predictions),
+    # so predict, evaluate and the *_on_batch calls refuse what fit refuses, with
+    # its messages, before Keras converts or traces anything.
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False, **kwargs):
+        # Not at each epoch of fit's validation: fit decides what it checks, once.
+        if _is_in_memory(x) and not kwargs.get("_use_cached_eval_dataset"):
+            self.check_training_data(x, y)
+        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
+                                steps=steps, callbacks=callbacks, return_dict=return_dict, **kwargs)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        if _is_in_memory(x):
+            self.check_training_data(x, None)
+        return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        if _is_in_memory(x):
+            self.check_training_data(x, y)
+        return super().train_on_batch(x, y, sample_weight=sample_weight, class_weight=class_weight,
+                                      return_dict=return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        if _is_in_memory(x):
+            self.check_training_data(x, y)
+        return super().test_on_batch(x, y, sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        if _is_in_memory(x):
+            self.check_training_data(x, None)
+        return super().predict_on_batch(x)
+
 
 def _is_in_memory(x) -> bool:
     return x is not None and all(
