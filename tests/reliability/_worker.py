@@ -16,6 +16,7 @@ Modes (MODEL defaults to all three; each run is seeded, op-deterministic and shu
 - `chaos KILLS SEED`: see `chaos`: each model trained once uninterrupted
   (`<model>-reference.npz`), then with `keras_tape.callbacks.BackupAndRestore`, SIGKILLed KILLS
   times at random moments and resumed after each (`<model>-final.npz`, `<model>-kills.json`).
+- `contend`: see `contend`: a second process writing where the test process writes.
 
 A state file holds every model variable (`weight_00`, ...) and optimizer variable
 (`optimizer_00`, ...) in order, plus `epochs_run`.
@@ -233,9 +234,33 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
         (out / f"{name}-kills.json").write_text(json.dumps(record))
 
 
+def contend(out: Path) -> None:
+    """The second writer: fits into the backup folder `out/backup`, then saves to `out/model.keras`.
+
+    The test holds both; the fit must be refused (`out/refused.txt` gets the
+    message) and the save, started once `out/go` exists, must wait (`out/saving` and `out/saved` record when
+    it was asked for and when it ended); `out/coef.npy` is what it saved.
+    """
+    keras.utils.set_random_seed(1)
+    model, x, y = make("linear")
+    try:
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[BackupAndRestore(str(out / "backup"))])
+    except BlockingIOError as error:
+        (out / "refused.txt").write_text(str(error))
+    np.save(out / "coef.npy", model.coef)
+    while not (out / "go").exists():  # the test is inside its own save
+        time.sleep(0.01)
+    (out / "saving").write_text(repr(time.time()))
+    model.save(out / "model.keras")
+    (out / "saved").write_text(repr(time.time()))
+
+
 def main(argv) -> None:
     mode, out, *rest = argv
     tf.config.experimental.enable_op_determinism()
+    if mode == "contend":
+        contend(Path(out))
+        return
     if mode == "chaos":
         kills, seed, *names = rest
         chaos(Path(out), names or MODELS, int(kills), int(seed))
