@@ -136,7 +136,9 @@ def chaos_fit(name: str, out: Path, backup: bool) -> None:
     callbacks = [BackupAndRestore(str(out / "backup" / name), save_freq=CHAOS_SAVE_FREQ[name])] if backup else []
     history = model.fit(x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=0, callbacks=callbacks)
     file = out / f"{name}-{'final' if backup else 'reference'}.npz"
-    np.savez(file, **state(model, EPOCHS), last_loss=history.history["loss"][-1])
+    # NaN when the killed run had backed up its last epoch and the resumed one had none left to run.
+    last_loss = history.history["loss"][-1] if history.history.get("loss") else np.nan
+    np.savez(file, **state(model, EPOCHS), last_loss=last_loss)
 
 
 def slow_writes(marker: Path) -> None:
