@@ -108,3 +108,30 @@ def test_pipeline_is_traced_once_per_shape_and_still_follows_the_global_seed():
     assert seed_1 != seed_2 and first_epoch(1) == seed_1  # the seed of the call, not of the trace
     first_epoch(1, n=41)
     assert _batches.experimental_get_tracing_count() == traces + 1
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 2])  # one iterator a fit; one an epoch (2 does not divide 3)
+def test_fit_started_at_an_epoch_shuffles_it_as_an_uninterrupted_fit_did(steps_per_execution):
+    from keras_tape.models import LinearRegression
+
+    seen = []
+
+    class Recording(LinearRegression):
+        def train_step(self, data):
+            seen.append(data[0].numpy().ravel().tolist())
+            return super().train_step(data)
+
+    def batches(**fit_arguments):
+        seen.clear()
+        keras.utils.set_random_seed(0)
+        model = Recording()
+        model.compile(run_eagerly=True, steps_per_execution=steps_per_execution)
+        x = np.arange(10.0)
+        model.fit(x, 2 * x, batch_size=4, verbose=0, **fit_arguments)
+        return list(seen)
+
+    uninterrupted = batches(epochs=4)
+    assert len(uninterrupted) == 12 and uninterrupted[:3] != uninterrupted[3:6]
+    # As after a restore by BackupAndRestore, which sets the epoch fit starts at.
+    assert batches(epochs=4, initial_epoch=2) == uninterrupted[6:]
+    assert batches(epochs=4, initial_epoch=2, callbacks=keras.callbacks.CallbackList([])) == uninterrupted[6:]

@@ -207,9 +207,10 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
         record = {"kills": 0, "inside_write": 0, "lifetimes": []}
         while True:
             started = time.monotonic()
-            pid = fork_and_run(lambda: (slow_writes(marker), chaos_fit(name, out, True)))
+            to_kill = record["kills"] < kills
+            pid = fork_and_run(lambda: (to_kill and slow_writes(marker), chaos_fit(name, out, True)))
             inside, status = False, None
-            if record["kills"] < kills:
+            if to_kill:
                 at_a_write = rng.random() < 0.5
                 deadline = started + (np.inf if at_a_write else rng.uniform(0.0, 1.5))
                 while time.monotonic() < deadline and not (at_a_write and marker.exists()):
