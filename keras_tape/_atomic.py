@@ -14,8 +14,8 @@ import contextlib
 import errno
 import os
 import secrets
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 try:
     import fcntl

@@ -109,7 +109,7 @@ class EpochNumber(keras.callbacks.Callback):
     def added_to(self, callbacks):
         """`fit`'s `callbacks` argument with this callback last."""
         if isinstance(callbacks, keras.callbacks.CallbackList):
-            return keras.callbacks.CallbackList([callbacks, self], model=callbacks.model, **callbacks.params)
+            return keras.callbacks.CallbackList([callbacks, self], **callbacks.params)
         return [*(callbacks or []), self]
 
 

@@ -121,11 +121,13 @@ def test_fit_started_at_an_epoch_shuffles_it_as_an_uninterrupted_fit_did(steps_p
             seen.append(data[0].numpy().ravel().tolist())
             return super().train_step(data)
 
-    def batches(**fit_arguments):
+    def batches(callback_list=False, **fit_arguments):
         seen.clear()
         keras.utils.set_random_seed(0)
         model = Recording()
         model.compile(run_eagerly=True, steps_per_execution=steps_per_execution)
+        if callback_list:
+            fit_arguments["callbacks"] = keras.callbacks.CallbackList([], add_history=True, model=model)
         x = np.arange(10.0)
         model.fit(x, 2 * x, batch_size=4, verbose=0, **fit_arguments)
         return list(seen)
@@ -134,4 +136,4 @@ def test_fit_started_at_an_epoch_shuffles_it_as_an_uninterrupted_fit_did(steps_p
     assert len(uninterrupted) == 12 and uninterrupted[:3] != uninterrupted[3:6]
     # As after a restore by BackupAndRestore, which sets the epoch fit starts at.
     assert batches(epochs=4, initial_epoch=2) == uninterrupted[6:]
-    assert batches(epochs=4, initial_epoch=2, callbacks=keras.callbacks.CallbackList([])) == uninterrupted[6:]
+    assert batches(epochs=4, initial_epoch=2, callback_list=True) == uninterrupted[6:]

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
-from contextlib import ExitStack
 
 import keras
 
@@ -62,7 +62,7 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         self._resume_batches = 0
         self._resume_metrics = []
         self._batches_done = 0
-        self._lock = ExitStack()
+        self._lock = contextlib.ExitStack()
 
     def on_train_begin(self, logs=None):
         if not self.model.built:
@@ -110,14 +110,10 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         super().on_train_batch_end(batch, logs)
 
     def on_train_end(self, logs=None):
+        self.model._initial_epoch = None  # Keras's leaves it, and the model's next fit would start there
         if self.delete_checkpoint:
-            for entry in os.listdir(self.backup_dir):
-                if entry != ".lock":
-                    _remove(os.path.join(self.backup_dir, entry))
+            shutil.rmtree(self.backup_dir, ignore_errors=True)
         self._lock.close()
-        if self.delete_checkpoint:
-            with _suppress_os_error():
-                os.rmdir(self.backup_dir)
 
     def _skip_batches(self, count: int) -> None:
         """Makes the next `fit` steps draw `count` batches from the data without training on them."""
@@ -153,20 +149,6 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
         _atomic.write_text(os.path.join(self.backup_dir, _METADATA), json.dumps(metadata))
         for entry in os.listdir(self.backup_dir):
             if entry.endswith(".weights.h5") and entry != weights:
-                _remove(os.path.join(self.backup_dir, entry))
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(os.path.join(self.backup_dir, entry))
 
-
-def _remove(path: str) -> None:
-    if os.path.isdir(path):
-        shutil.rmtree(path)
-    else:
-        with _suppress_os_error():
-            os.remove(path)
-
-
-class _suppress_os_error:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, kind, error, traceback):
-        return kind is not None and issubclass(kind, OSError)

@@ -141,6 +141,13 @@ def chaos_fit(name: str, out: Path, backup: bool) -> None:
     np.savez(file, **state(model, EPOCHS), last_loss=last_loss)
 
 
+def chaos_child(name: str, out: Path, marker) -> None:
+    """A backed-up fit in a child to be killed: its writes slowed down and marked in `marker`, if given."""
+    if marker:
+        slow_writes(marker)
+    chaos_fit(name, out, True)
+
+
 def slow_writes(marker: Path) -> None:
     """Stretches every backup write, so that kills land inside them: `marker` exists while one runs.
 
@@ -181,7 +188,7 @@ def fork_and_run(target, *args) -> int:
         try:
             target(*args)
             status = 0
-        except BaseException:
+        except Exception:  # noqa: BLE001 - the child must never return into the parent's loop
             traceback.print_exc()
         finally:
             sys.stdout.flush()
@@ -208,7 +215,7 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
         while True:
             started = time.monotonic()
             to_kill = record["kills"] < kills
-            pid = fork_and_run(lambda: (to_kill and slow_writes(marker), chaos_fit(name, out, True)))
+            pid = fork_and_run(chaos_child, name, out, to_kill and marker)
             inside, status = False, None
             if to_kill:
                 at_a_write = rng.random() < 0.5

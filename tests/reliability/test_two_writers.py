@@ -37,10 +37,11 @@ def test_a_second_process_is_refused_the_backup_folder_and_waits_to_save(tmp_pat
     class StartRival(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             if epoch == 0:  # our backup exists and our fit holds the folder
-                rival["process"] = subprocess.Popen(
-                    [sys.executable, str(WORKER), "contend", str(tmp_path)], env=_worker_env(),
-                    stdout=open(tmp_path / "rival.log", "w"), stderr=subprocess.STDOUT,
-                )
+                with open(tmp_path / "rival.log", "w") as log:  # the child keeps its own descriptor
+                    rival["process"] = subprocess.Popen(
+                        [sys.executable, str(WORKER), "contend", str(tmp_path)], env=_worker_env(),
+                        stdout=log, stderr=subprocess.STDOUT,
+                    )
                 wait_for(lambda: (tmp_path / "refused.txt").exists() or (tmp_path / "saving").exists(),
                          "the rival's fit")
 
