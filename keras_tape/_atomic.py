@@ -59,7 +59,7 @@ def save(keras_save: Callable, filepath, suffixes: tuple[str, ...], overwrite: b
         replace_atomically(path, lambda temporary: keras_save(temporary, overwrite=True, **kwargs))
 
 
-def replace_atomically(path: str, write: Callable[[str], object]) -> None:
+def replace_atomically(path: str | os.PathLike, write: Callable[[str], object]) -> None:
     """Has `write(temporary_path)` write the file, then puts it at `path` in one rename.
 
     The temporary file sits next to `path` and keeps its suffixes (Keras
@@ -67,6 +67,7 @@ def replace_atomically(path: str, write: Callable[[str], object]) -> None:
     error propagates; temporaries that a killed writer left for `path` are
     removed first.
     """
+    path = os.fspath(path)
     folder, name = os.path.split(path)
     folder = folder or "."
     suffix = "".join(Path(name).suffixes)

@@ -116,11 +116,10 @@ class EpochNumber(keras.callbacks.Callback):
 def _base_seed() -> int:
     """The seed every epoch's order of one `fit` derives from.
 
-    `tf.compat.v1.random.get_seed` (the one public reader of the global
-    seed) given an op seed reads the global seed without
-    drawing from TensorFlow's random stream, which stock `fit` leaves as it
-    is; with no global seed it answers TF's default graph seed, and then
-    each `fit` shuffles anew.
+    Given an op seed, `tf.compat.v1.random.get_seed` returns the global seed
+    without drawing from TensorFlow's random stream (stock `fit` draws
+    nothing from it either). With no global seed set it returns TF's default
+    graph seed; each `fit` then shuffles anew.
     """
     global_seed, _ = tf.compat.v1.random.get_seed(0)
     if global_seed == _UNSEEDED:
