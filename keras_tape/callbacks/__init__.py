@@ -3,6 +3,10 @@
 Each writes into the folders `keras.callbacks.TensorBoard` uses,
 `<log_dir>/train` and `<log_dir>/validation`, so give them the same `log_dir`
 and every curve, histogram and picture of a run shows together.
+
+`BackupAndRestore` is Keras's callback of that name with backups that a
+kill at any instant cannot break, and resumes identical to an
+uninterrupted run (docs/guarantees.md).
 """
 
 from keras_tape.callbacks.backup_and_restore import BackupAndRestore
