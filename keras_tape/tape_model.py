@@ -8,14 +8,15 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _atomic, _validation
+from keras_tape import _validation
+from keras_tape._guards import SafeEntryPoints
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
 
 @keras.saving.register_keras_serializable(package="keras_tape")
-class TapeModel(keras.Model):
+class TapeModel(SafeEntryPoints, keras.Model):
     """A `keras.Model` whose `train_step` is a hand-readable `tf.GradientTape` loop.
 
     The step is the classic one a course writes by hand: forward pass under a
@@ -397,74 +398,6 @@ class TapeModel(keras.Model):
         for name, leaf in leaves.items():
             _validation.check_numeric(leaf, name, ndim=None)
         _validation.check_same_length(**leaves)
-
-    # -- saves that survive a kill ---------------------------------------------
-
-    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Saves like `keras.Model.save`, but a kill or a full disk never leaves a broken file.
-
-        The file is written under a temporary name in the same folder,
-        flushed to the disk and renamed over `filepath`: the previous file
-        stays whole until the new one is complete. Another process saving to
-        the same path waits its turn (lock file `filepath + ".lock"`, removed
-        after). Remote, unzipped and `overwrite=False` saves are Keras's own.
-
-        Args:
-            filepath, overwrite, zipped, **kwargs: as for `keras.Model.save`.
-
-        Example:
-
-        ```python
-        model.save("model.keras")  # model.keras is the old model or the new one, never half of one
-        ```
-        """
-        _atomic.save(super().save, filepath, (".keras", ".h5", ".hdf5"), overwrite, zipped=zipped, **kwargs)
-
-    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
-        """Saves the weights like `keras.Model.save_weights`, atomically as `save` does.
-
-        `keras.callbacks.ModelCheckpoint` writes through `save` and
-        `save_weights`, so its files are atomic too. Sharded saves
-        (`max_shard_size`) are Keras's own.
-
-        Args:
-            filepath, overwrite, max_shard_size: as for `keras.Model.save_weights`.
-        """
-        _atomic.save(super().save_weights, filepath, (".weights.h5",), overwrite, max_shard_size=max_shard_size)
-
-    # -- every entry point checks its input as fit does ---------------------------
-    # In-memory arrays go through `check_training_data` (x alone for predictions),
-    # so predict, evaluate and the *_on_batch calls refuse what fit refuses, with
-    # its messages, before Keras converts or traces anything.
-
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False, **kwargs):
-        # Not at each epoch of fit's validation: fit decides what it checks, once.
-        if _is_in_memory(x) and not kwargs.get("_use_cached_eval_dataset"):
-            self.check_training_data(x, y)
-        return super().evaluate(x, y, batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
-                                steps=steps, callbacks=callbacks, return_dict=return_dict, **kwargs)
-
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        if _is_in_memory(x):
-            self.check_training_data(x, None)
-        return super().predict(x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
-
-    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
-        if _is_in_memory(x):
-            self.check_training_data(x, y)
-        return super().train_on_batch(x, y, sample_weight=sample_weight, class_weight=class_weight,
-                                      return_dict=return_dict)
-
-    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
-        if _is_in_memory(x):
-            self.check_training_data(x, y)
-        return super().test_on_batch(x, y, sample_weight=sample_weight, return_dict=return_dict)
-
-    def predict_on_batch(self, x):
-        if _is_in_memory(x):
-            self.check_training_data(x, None)
-        return super().predict_on_batch(x)
 
 
 def _is_in_memory(x) -> bool:
