@@ -335,13 +335,15 @@ BAD_INPUTS = [  # id, model, x, y, error, message; the first rows are about x al
     ("empty-x", LinearRegression, np.ones((0, 2)), np.ones(0), ValueError, r"`x` must not be empty, got shape \(0, 2\)"),
     ("x-of-other-width", LinearRegression, np.ones((4, 3)), np.ones(4), ValueError,
      r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 3\)"),
-    ("mlp-x-of-other-shape", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 6)), np.zeros(4), ValueError,
+    ("mlp-x-of-other-shape", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 6)), np.zeros(4),
+     ValueError,
      r"`x` must have shape \(n, 5\), as MLPClassifier was built for, got shape \(4, 6\)"),
     ("length-mismatch", LinearRegression, ROW, np.ones(3), ValueError,
      r"same number of samples: `x` has 4, `y` has 3"),
     ("inf-in-y", LinearRegression, ROW, np.array([1.0, np.inf, 2.0, 3.0]), ValueError,
      r"`y` must contain only finite numbers, got inf at row 1"),
-    ("mlp-labels-out-of-range", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 5)), np.array([0, 1, 2, 3]), ValueError,
+    ("mlp-labels-out-of-range", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 5)),
+     np.array([0, 1, 2, 3]), ValueError,
      r"`y` must hold class labels in \[0, 3\), got values from 0 to 3"),
 ]
 X_ALONE = 5  # BAD_INPUTS[:X_ALONE] are refused for their x, whatever y
