@@ -15,6 +15,7 @@ batch partial, a new permutation each epoch when shuffling).
 from __future__ import annotations
 
 import math
+import os
 
 import keras
 import numpy as np
@@ -45,18 +46,24 @@ def batches_per_epoch(x, batch_size: int) -> int:
     return math.ceil(len(keras.tree.flatten(x)[0]) / batch_size)
 
 
-def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repeat: bool = True):
+def in_memory_batches(
+    x, y, sample_weight, batch_size: int, shuffle: bool, repeat: bool = True, epoch: tf.Variable | None = None
+):
     """A `tf.data.Dataset` of the epochs' batches, cut from one copy of the arrays.
 
     Args:
         x, y, sample_weight: in-memory arrays or nested tuples and dicts of
             them; `y` and `sample_weight` may be None.
         batch_size: rows per batch; the last batch of an epoch may be smaller.
-        shuffle: a new row order every epoch (seeded by
-            `keras.utils.set_random_seed`).
+        shuffle: a new row order every epoch, a function of the epoch's
+            number and of the seed of `keras.utils.set_random_seed`, so that
+            a run resumed at epoch 5 sees epoch 5's order.
         repeat: True for the epochs back to back, forever (one iterator
-            serves a whole `fit`); False for one epoch per iteration, a new
-            order each time it is iterated.
+            serves a whole `fit`); False for one epoch per iteration.
+        epoch: an int64 variable holding the number of the first epoch each
+            new iterator serves, read when the iterator makes its first
+            batch (`EpochNumber` sets it as Keras starts an epoch); None for
+            epoch 0.
 
     Returns:
         `(dataset, steps_per_epoch)`.
@@ -70,10 +77,7 @@ def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repea
     """
     tensors = keras.tree.map_structure(_to_tensor, keras.utils.pack_x_y_sample_weight(x, y, sample_weight))
     if shuffle:
-        # A seed per epoch, new ones for each new iterator. Made here, in
-        # eager mode, they follow `keras.utils.set_random_seed` as stock `fit`
-        # does; made while tracing, they would keep the seed of the trace.
-        seeds = tf.data.Dataset.random(rerandomize_each_iteration=True).batch(2)
+        seeds = _epoch_seeds(_base_seed(), epoch if epoch is not None else tf.Variable(0, dtype=tf.int64))
     else:
         seeds = tf.data.Dataset.from_tensors(tf.zeros(2, tf.int64)).repeat()
     args = (tensors, seeds, batch_size, shuffle, repeat)
@@ -83,6 +87,54 @@ def in_memory_batches(x, y, sample_weight, batch_size: int, shuffle: bool, repea
     # shapes of data are not the mistake tf.function's warning is about.)
     dataset = _batches.get_concrete_function(*args)(*args)
     return dataset, batches_per_epoch(tensors, batch_size)
+
+
+class EpochNumber(keras.callbacks.Callback):
+    """Tells `in_memory_batches` which epoch Keras starts, once callbacks have chosen it.
+
+    `keras.callbacks.BackupAndRestore` decides in `on_train_begin`, after the
+    dataset exists, that a resumed `fit` starts at a later epoch; each
+    iterator reads `variable` when it makes its first batch, after
+    `on_epoch_begin`.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.variable = tf.Variable(0, dtype=tf.int64, trainable=False)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.variable.assign(epoch)
+
+    def added_to(self, callbacks):
+        """`fit`'s `callbacks` argument with this callback last."""
+        if isinstance(callbacks, keras.callbacks.CallbackList):
+            return keras.callbacks.CallbackList([callbacks, self], **callbacks.params)
+        return [*(callbacks or []), self]
+
+
+def _base_seed() -> int:
+    """The seed every epoch's order of one `fit` derives from.
+
+    Given an op seed, `tf.compat.v1.random.get_seed` returns the global seed
+    without drawing from TensorFlow's random stream (stock `fit` draws
+    nothing from it either). With no global seed set it returns TF's default
+    graph seed; each `fit` then shuffles anew.
+    """
+    global_seed, _ = tf.compat.v1.random.get_seed(0)
+    if global_seed == _UNSEEDED:
+        return int.from_bytes(os.urandom(7), "little")
+    return global_seed
+
+
+def _epoch_seed(base, epoch):
+    """The stateless seed of epoch number `epoch`'s row order."""
+    return tf.stack([tf.cast(base, tf.int64), epoch])
+
+
+def _epoch_seeds(base: int, first_epoch: tf.Variable) -> tf.data.Dataset:
+    # Epoch numbers from the variable's value when an iterator starts, each epoch's seed.
+    epochs = tf.data.Dataset.range(1).flat_map(lambda _: tf.data.Dataset.range(first_epoch.read_value(), _NO_END))
+    return epochs.map(lambda epoch: _epoch_seed(base, epoch))
 
 
 @tf.function(autograph=False)
@@ -157,3 +209,5 @@ def _aligned_copy(array: np.ndarray, dtype) -> np.ndarray:
 
 
 _ALIGNMENT = 64
+_UNSEEDED = 87654321  # get_seed's graph seed when none is set
+_NO_END = 2**62

@@ -9,7 +9,8 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
-from keras_tape._pipeline import batches_per_epoch, in_memory_batches, split_validation
+from keras_tape._guards import SafeEntryPoints
+from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
 
 # Keras exports no name for the class of functional models (`keras.Model(inputs,
 # outputs)` returns one); TapeModel mixes it in to make functional TapeModels.
@@ -19,7 +20,7 @@ GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
 
 @keras.saving.register_keras_serializable(package="keras_tape")
-class TapeModel(keras.Model):
+class TapeModel(SafeEntryPoints, keras.Model):
     """A `keras.Model` whose `train_step` is a hand-readable `tf.GradientTape` loop.
 
     The step is the classic one a course writes by hand: forward pass under a
@@ -430,7 +431,9 @@ class TapeModel(keras.Model):
                 # Keras runs `steps_per_execution` steps per call whatever the
                 # epoch length: on a repeating dataset that must divide the epoch.
                 repeat = batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
-                x, steps = in_memory_batches(x, y, sample_weight, batch_size, shuffle, repeat=repeat)
+                epoch_number = EpochNumber()  # so that a resumed fit shuffles as the epoch it resumes
+                x, steps = in_memory_batches(x, y, sample_weight, batch_size, shuffle, repeat, epoch_number.variable)
+                callbacks = epoch_number.added_to(callbacks)
                 steps_per_epoch = steps if repeat else None
                 y = sample_weight = batch_size = None
                 shuffle = False  # the pipeline shuffles; Keras would warn about a dataset

@@ -22,7 +22,7 @@ def _worker_env() -> dict:
     return env
 
 
-def run_workers(*argvs) -> list[subprocess.CompletedProcess]:
+def run_workers(*argvs, timeout_s: float = WORKER_TIMEOUT_S) -> list[subprocess.CompletedProcess]:
     """Runs `_worker.py ARGV` once per argv, all at the same time; returns when all have ended.
 
     Output goes to temporary files, not pipes: a full pipe would stall a worker
@@ -42,7 +42,7 @@ def run_workers(*argvs) -> list[subprocess.CompletedProcess]:
                     text=True,
                 )
             )
-        deadline = time.monotonic() + WORKER_TIMEOUT_S
+        deadline = time.monotonic() + timeout_s
         results = []
         for process, output, argv in zip(processes, outputs, argvs):
             process.wait(timeout=max(0.1, deadline - time.monotonic()))

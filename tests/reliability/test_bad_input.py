@@ -293,10 +293,14 @@ MODEL_CASES = [
     Case("linear-call-other-width", lambda m: m(np.ones((4, 1))), ValueError,
          r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 1\)",
          setup=built(LinearRegression, (2,))),
-    # Keras retraces its predict function for the new shape with the width unknown, so the
-    # check runs inside the graph: TensorFlow's error type, our message (never a silent reshape).
+    # Even after Keras has traced its predict function for the old shape, the check comes first.
     Case("linear-predict-other-width-after-predicting", lambda m: m.predict(np.ones((4, 3)), verbose=0),
-         tf.errors.InvalidArgumentError, r"`x` must have 2 value\(s\) a row, as LinearRegression was built for",
+         ValueError, r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 3\)",
+         setup=linear_that_predicted),
+    # A dataset is not checked ahead of Keras: the model's call refuses it, with the same message.
+    Case("linear-predict-dataset-of-other-width-after-predicting",
+         lambda m: m.predict(tf.data.Dataset.from_tensors(np.ones((4, 3))), verbose=0), ValueError,
+         r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 3\)",
          setup=linear_that_predicted),
     Case("polynomial-fit-two-columns", lambda d: fit(PolynomialRegression(2), np.ones((5, 2)), np.ones(5)), ValueError,
          r"`x` must be a scalar input of shape \(n,\) or \(n, 1\) for PolynomialRegression, got shape \(1, 2\)"),
@@ -307,9 +311,48 @@ MODEL_CASES = [
          ValueError, r"`x` must have shape \(n, 8, 8\), as MLPClassifier was built for, got shape \(8, 64\)",
          setup=built(lambda: MLPClassifier((4,), 3), (8, 8))),
     Case("mlp-predict-other-width", lambda m: m.predict(np.ones((4, 6)), verbose=0), ValueError,
-         r"layer 'hidden_1' is incompatible.*expected axis -1 of input shape to have value 5, "
-         r"but received input with shape \(\w+, 6\)",
+         r"`x` must have shape \(n, 5\), as MLPClassifier was built for, got shape \(4, 6\)",
          setup=built(lambda: MLPClassifier((4,), 3), (5,))),
+]
+
+# Every entry point that takes data refuses what fit refuses, with fit's message: one row per
+# bad input, tried through fit, evaluate, train_on_batch, test_on_batch and (for inputs alone)
+# predict and predict_on_batch, on a model already built for (n, 2) inputs (MLP: (n, 5)).
+ENTRY_POINTS = {
+    "fit": lambda m, x, y: m.fit(x, y, epochs=1, verbose=0),
+    "evaluate": lambda m, x, y: m.evaluate(x, y, verbose=0),
+    "train_on_batch": lambda m, x, y: m.train_on_batch(x, y),
+    "test_on_batch": lambda m, x, y: m.test_on_batch(x, y),
+    "predict": lambda m, x, y: m.predict(x, verbose=0),
+    "predict_on_batch": lambda m, x, y: m.predict_on_batch(x),
+}
+ROW = np.ones((4, 2))
+BAD_INPUTS = [  # id, model, x, y, error, message; the first rows are about x alone
+    ("nan-in-x", LinearRegression, np.array([[0, 1], [2, np.nan], [4, 5], [6, 7]]), np.ones(4), ValueError,
+     r"`x` must contain only finite numbers, got nan at row 1 \(1 non-finite values in all\)"),
+    ("inf-in-x", LinearRegression, np.full((4, 2), -np.inf), np.ones(4), ValueError,
+     r"`x` must contain only finite numbers, got -inf at row 0 \(8 non-finite values in all\)"),
+    ("empty-x", LinearRegression, np.ones((0, 2)), np.ones(0), ValueError, r"`x` must not be empty, got shape \(0, 2\)"),
+    ("x-of-other-width", LinearRegression, np.ones((4, 3)), np.ones(4), ValueError,
+     r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 3\)"),
+    ("mlp-x-of-other-shape", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 6)), np.zeros(4),
+     ValueError,
+     r"`x` must have shape \(n, 5\), as MLPClassifier was built for, got shape \(4, 6\)"),
+    ("length-mismatch", LinearRegression, ROW, np.ones(3), ValueError,
+     r"same number of samples: `x` has 4, `y` has 3"),
+    ("inf-in-y", LinearRegression, ROW, np.array([1.0, np.inf, 2.0, 3.0]), ValueError,
+     r"`y` must contain only finite numbers, got inf at row 1"),
+    ("mlp-labels-out-of-range", lambda: MLPClassifier(hidden_units=(4,), num_classes=3), np.ones((4, 5)),
+     np.array([0, 1, 2, 3]), ValueError,
+     r"`y` must hold class labels in \[0, 3\), got values from 0 to 3"),
+]
+X_ALONE = 5  # BAD_INPUTS[:X_ALONE] are refused for their x, whatever y
+ENTRY_POINT_CASES = [
+    Case(f"{entry}-{bad_id}", lambda m, entry=entry, x=x, y=y: ENTRY_POINTS[entry](m, x, y), error, match,
+         setup=built(make_model, (5,) if "mlp" in bad_id else (2,)))
+    for row, (bad_id, make_model, x, y, error, match) in enumerate(BAD_INPUTS)
+    for entry in ENTRY_POINTS
+    if row < X_ALONE or not entry.startswith("predict")
 ]
 
 FILE_CASES = [
@@ -376,7 +419,7 @@ CLI_CASES = [
          one_error_line(r"--mnist-path .*(holds no MNIST|lacks t10k-images-idx3-ubyte)")),
 ]
 
-CATALOGUE = CSV_CASES + ARRAY_CASES + MODEL_CASES + FILE_CASES + CLI_CASES
+CATALOGUE = CSV_CASES + ARRAY_CASES + MODEL_CASES + ENTRY_POINT_CASES + FILE_CASES + CLI_CASES
 
 
 def listing(folder: Path) -> list:
@@ -405,7 +448,7 @@ def test_catalogue_ids_are_unique_and_it_covers_every_area():
     ids = [case.id for case in CATALOGUE]
     assert len(ids) == len(set(ids))
     assert len(CATALOGUE) >= 30
-    assert all(cases for cases in (CSV_CASES, ARRAY_CASES, MODEL_CASES, FILE_CASES, CLI_CASES))
+    assert all(cases for cases in (CSV_CASES, ARRAY_CASES, MODEL_CASES, ENTRY_POINT_CASES, FILE_CASES, CLI_CASES))
 
 
 @pytest.mark.slow
