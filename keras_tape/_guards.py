@@ -76,19 +76,20 @@ class SafeEntryPoints:
         return super().predict_on_batch(x)
 
     def _check_if_in_memory(self, x, y) -> None:
-        if numeric_in_memory(x, y):
+        if in_memory(x, y):
             self.check_training_data(x, y)
 
 
-def numeric_in_memory(x, y=None, sample_weight=None) -> bool:
-    """Whether the data are numpy arrays or tensors of numbers, as `fit` serves and checks itself."""
-    # Anything else (strings, generators, datasets, DataFrames) takes stock's path unchanged.
-    leaves = keras.tree.flatten((x, y, sample_weight))
-    return x is not None and all(
-        leaf is None or (isinstance(leaf, (np.ndarray, tf.Tensor)) and _is_numeric_dtype(leaf.dtype))
-        for leaf in leaves
-    )
+def in_memory(x, y=None, sample_weight=None) -> bool:
+    """Whether the data are numpy arrays or tensors, which `fit` checks itself.
+
+    Anything else (generators, datasets, DataFrames) takes stock's path unchanged.
+    """
+    leaves = [leaf for leaf in keras.tree.flatten((x, y, sample_weight)) if leaf is not None]
+    return x is not None and all(isinstance(leaf, (np.ndarray, tf.Tensor)) for leaf in leaves)
 
 
-def _is_numeric_dtype(dtype) -> bool:
-    return np.dtype(dtype.as_numpy_dtype if isinstance(dtype, tf.DType) else dtype).kind in "biuf"
+def is_text(array) -> bool:
+    """Whether `array` holds strings (which Keras layers such as `StringLookup` take)."""
+    dtype = getattr(array, "dtype", None)
+    return dtype == tf.string if isinstance(dtype, tf.DType) else dtype is not None and np.dtype(dtype).kind in "US"

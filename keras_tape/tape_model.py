@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
-from keras_tape._guards import SafeEntryPoints
+from keras_tape._guards import SafeEntryPoints, in_memory, is_text
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
 
 # Keras exports no name for the class of functional models (`keras.Model(inputs,
@@ -75,8 +75,13 @@ class TapeModel(SafeEntryPoints, keras.Model):
     ```
     """
 
+    takes_text: bool = True
+    """Whether inputs may be strings (for layers such as `StringLookup`); models of numbers say False."""
+
     def __new__(cls, *args, **kwargs):
-        if _functional_arguments(args, kwargs):
+        # Only where the arguments reach TapeModel's own __init__: a subclass's
+        # own arguments are its business (and __init__ below sees what it passes on).
+        if cls.__init__ is TapeModel.__init__ and _functional_arguments(args, kwargs):
             cls = _functional_class(cls)
         return super(TapeModel, cls).__new__(cls, *args, **kwargs)
 
@@ -410,7 +415,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         Returns:
             A `keras.callbacks.History`.
         """
-        if _is_numeric_in_memory(x, y, sample_weight):
+        if in_memory(x, y, sample_weight):
             # Keras reads lists as structures of inputs and outputs; tf.data would stack them.
             x, y, sample_weight = (
                 None if part is None else keras.tree.lists_to_tuples(part) for part in (x, y, sample_weight)
@@ -423,11 +428,12 @@ class TapeModel(SafeEntryPoints, keras.Model):
                 if not self.built and type(self).build is not keras.Layer.build:
                     # From shapes alone (the model's own `build`), so callbacks such as
                     # BackupAndRestore find the variables; no call, no random draw.
-                    self.build(keras.tree.map_structure(lambda a: (None, *a.shape[1:]), x))
+                    self.build(keras.tree.map_structure(lambda a: tuple(a.shape), x))
                 if not self.is_adapted:
                     self.adapt(x)
             batch_size = batch_size or 32
-            if steps_per_epoch is None and class_weight is None and shuffle in (True, False):
+            holds_text = any(is_text(leaf) for leaf in keras.tree.flatten((x, y, sample_weight)))
+            if steps_per_epoch is None and class_weight is None and shuffle in (True, False) and not holds_text:
                 # Keras runs `steps_per_execution` steps per call whatever the
                 # epoch length: on a repeating dataset that must divide the epoch.
                 repeat = batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
@@ -466,7 +472,8 @@ class TapeModel(SafeEntryPoints, keras.Model):
         """Refuses in-memory training data that cannot train the model.
 
         The base checks that `x` and `y` are numeric, finite, non-empty and
-        of the same length; models add their own rules (label ranges, ranks).
+        of the same length (inputs may also be strings where `takes_text`);
+        models add their own rules (label ranges, ranks).
 
         Args:
             x: training inputs (numpy array or tensor; dicts and lists are
@@ -481,21 +488,9 @@ class TapeModel(SafeEntryPoints, keras.Model):
         if y is not None:
             leaves.update({f"y{_leaf_suffix(i, y)}": leaf for i, leaf in enumerate(keras.tree.flatten(y))})
         for name, leaf in leaves.items():
-            _validation.check_numeric(leaf, name, ndim=None)
+            if not (self.takes_text and name.startswith("x") and is_text(leaf)):
+                _validation.check_numeric(leaf, name, ndim=None)
         _validation.check_same_length(**leaves)
-
-
-def _is_numeric_in_memory(x, y, sample_weight) -> bool:
-    # Anything else (strings, generators, datasets, DataFrames) takes stock's path unchanged.
-    leaves = keras.tree.flatten((x, y, sample_weight))
-    return x is not None and all(
-        leaf is None or (isinstance(leaf, (np.ndarray, tf.Tensor)) and _is_numeric_dtype(leaf.dtype))
-        for leaf in leaves
-    )
-
-
-def _is_numeric_dtype(dtype) -> bool:
-    return np.dtype(dtype.as_numpy_dtype if isinstance(dtype, tf.DType) else dtype).kind in "biuf"
 
 
 def _leaf_suffix(index: int, structure) -> str:

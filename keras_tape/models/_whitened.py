@@ -37,6 +37,8 @@ class WhitenedRegression(TapeModel):
             override float32).
     """
 
+    takes_text = False
+
     def __init__(self, units: int = 1, **kwargs):
         kwargs.setdefault("dtype", "float32")
         super().__init__(**kwargs)

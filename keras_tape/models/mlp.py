@@ -44,6 +44,8 @@ class MLPClassifier(TapeModel):
     ```
     """
 
+    takes_text = False
+
     def __init__(self, hidden_units=(256, 128), num_classes: int = 10, activation="relu", **kwargs):
         super().__init__(**kwargs)
         self.hidden_units = _validation.check_int_sequence(hidden_units, "hidden_units")

@@ -303,7 +303,7 @@ MODEL_CASES = [
          r"`x` must have shape \(n, 2\), as LinearRegression was built for, got shape \(4, 3\)",
          setup=linear_that_predicted),
     Case("polynomial-fit-two-columns", lambda d: fit(PolynomialRegression(2), np.ones((5, 2)), np.ones(5)), ValueError,
-         r"`x` must be a scalar input of shape \(n,\) or \(n, 1\) for PolynomialRegression, got shape \(1, 2\)"),
+         r"`x` must be a scalar input of shape \(n,\) or \(n, 1\) for PolynomialRegression, got shape \(5, 2\)"),
     Case("polynomial-predict-two-columns", lambda m: m.predict(np.ones((4, 2)), verbose=0), ValueError,
          r"`x` must have shape \(n,\) or \(n, 1\), one value of x a row for PolynomialRegression, got shape",
          setup=built(lambda: PolynomialRegression(2), ())),
