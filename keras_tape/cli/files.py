@@ -89,12 +89,12 @@ def write_atomically(path: Path, write: Callable[[str], None]) -> None:
 
     Args:
         path: the file to write.
-        write: writes the file it is given, e.g. `model.save`.
+        write: writes the file it is given, e.g. `figure.savefig`.
 
     Example:
 
     ```python
-    write_atomically(Path("line.keras"), model.save)
+    write_atomically(Path("fit.png"), figure.savefig)
     ```
     """
     # The writer creates the file (so it gets the usual permissions); the

@@ -65,7 +65,7 @@ def _fit(args: argparse.Namespace, strategy, save_path: Path | None, plot_path: 
     if log_dir:
         print(f"logs:    {log_dir}   (view: tensorboard --logdir {args.logdir})")
     if save_path:
-        files.write_atomically(save_path, task.model.save)
+        task.model.save(save_path)  # atomic, and a second process saving there waits its turn
         print(f"saved:   {save_path}")
     if plot_path:
         files.save_plot(plot_path, task.figure(outcome))
