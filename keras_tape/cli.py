@@ -402,7 +402,7 @@ def _demo(args: argparse.Namespace, strategy, log_root: Path) -> int:
             _write_atomically(figure_path, lambda path: plots.save_figure(_figure(task, outcome, plots), path))
             figures.append(figure_path)
 
-    from keras_tape.compare import format_table
+    from keras_tape.lab.compare import format_table
 
     _say(args, "")
     print(format_table(["model", "learned", "truth", "score"], rows))
@@ -471,7 +471,7 @@ def _fit(args: argparse.Namespace, strategy, plots, save_path: Path | None, plot
 
 def run_compare(args: argparse.Namespace) -> int:
     """`keras-tape compare`: least squares, the practice's gradient descent and the tape model."""
-    from keras_tape import compare
+    from keras_tape.lab import compare
 
     plot_path = _check_output_file(args.plot, "--plot", (".png", ".svg", ".pdf"))
     plots = _load_plots() if plot_path else None

@@ -10,14 +10,16 @@ On a two-column data set (x, y), `compare_fits` fits `y = slope * x + intercept`
    step takes its gradients with `tf.GradientTape`,
 
 and returns one `FitResult` a method; `format_comparison` prints them as a
-table. The command `keras-tape compare` and `examples/02_linear_regression.py`
-both use it.
+table. The command `keras-tape compare`, `examples/02_linear_regression.py`
+and the lab's second notebook use it.
 
 Example:
 
 ```python
-x, y = keras_tape.data.load_csv("../shared/data/practice02.csv")
-print(keras_tape.compare.format_comparison(keras_tape.compare.compare_fits(x, y)))
+from keras_tape.lab import compare
+
+x, y = keras_tape.data.load_practice02()
+print(compare.format_comparison(compare.compare_fits(x, y)))
 ```
 """
 
