@@ -40,8 +40,8 @@ _MESSAGES = {
         "en": "❌ Not yet: {what} is {expected}, your answer is {answer}.",
     },
     "missing": {
-        "es": "✍️ Sin respuesta todavía: escribe tu valor de {what} en lugar de None.",
-        "en": "✍️ No answer yet: write your value of {what} in place of None.",
+        "es": "✍️ Sin respuesta todavía ({what}): cambia None por tu valor.",
+        "en": "✍️ No answer yet ({what}): replace None with your value.",
     },
     "shape": {
         "es": "❌ Todavía no: {what} tiene forma {expected}, tu respuesta tiene forma {answer}.",
@@ -97,7 +97,7 @@ _NAMES = {
 }
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, repr=False)
 class Check:
     """The outcome of an exercise check: whether the answer is right, and a message saying so.
 
@@ -125,6 +125,9 @@ class Check:
         return self.passed
 
     def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
         return self.message
 
     def _repr_markdown_(self) -> str:
