@@ -356,7 +356,7 @@ def check_train_step(
         )
     if not isinstance(model, TapeModel):
         raise TypeError(f"`model` must be a keras_tape.TapeModel, got a {type(model).__name__}.")
-    if model.optimizer is None or not model.compiled:
+    if getattr(model, "optimizer", None) is None or not getattr(model, "compiled", False):
         raise ValueError("`model` must be compiled: call model.compile() before checking a step on it.")
     x, y = _validation.check_data_pair(batch, "batch")
     x, y = tf.constant(x, "float32"), tf.convert_to_tensor(y)
