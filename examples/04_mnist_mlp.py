@@ -46,13 +46,13 @@ try:
     x_train, y_train = x_train[:TRAIN_SIZE] / 255.0, y_train[:TRAIN_SIZE]
     x_test = x_test / 255.0
     print(f"data: MNIST through Keras's cache, the first {len(x_train)} training images")
-except RuntimeError as error:  # offline, with nothing in Keras's cache
+except RuntimeError:  # offline, with nothing in Keras's cache
     images, labels = data.load_digits()
     order = np.random.default_rng(0).permutation(len(images))
     cut = int(0.8 * len(images))
     x_train, y_train = images[order[:cut]], labels[order[:cut]]
     x_test, y_test = images[order[cut:]], labels[order[cut:]]
-    print(f"data: MNIST not available ({str(error).split(':')[0]}); using the bundled 8x8 digits")
+    print("data: MNIST not available (offline, nothing in Keras's cache); using the bundled 8x8 digits")
 print(f"train: {x_train.shape}, test: {x_test.shape}")
 
 """
