@@ -43,6 +43,18 @@ def parameters(extra: str = "") -> dict:
     return {"kind": "parameters", "source": 'LANG = "{lang}"  # "es" o/or "en": the language of the checks' + extra}
 
 
+def opening(extra_parameters: str, what: tuple[str, str] = (", y cuántas épocas entrena `fit()`",
+                                                             ", and how many epochs `fit()` trains")) -> list[dict]:
+    """The cells after the title: install, parameters (with `what` they set), then the imports' sentence."""
+    return [
+        md(*INSTALL_TEXT),
+        code(INSTALL),
+        md(f"El idioma de los ejercicios{what[0]}.", f"The language of the exercises{what[1]}."),
+        parameters(extra_parameters),
+        md("Importamos lo necesario; las figuras se muestran en el cuaderno.", "Imports; figures show inline."),
+    ]
+
+
 # --------------------------------------------------------------------------- 01
 
 TAPE_BASICS = [
@@ -286,14 +298,7 @@ LINEAR = [
         "with the gradient descent that practice wrote by hand. Three methods, one table and one "
         "plot: least squares, the practice's descent and the tape model trained with `fit()`.",
     ),
-    md(*INSTALL_TEXT),
-    code(INSTALL),
-    md(
-        "El idioma de los ejercicios, y cuántas épocas entrena `fit()`.",
-        "The language of the exercises, and how many epochs `fit()` trains.",
-    ),
-    parameters("\nEPOCHS = 300"),
-    md("Importamos lo necesario; las figuras se muestran en el cuaderno.", "Imports; figures show inline."),
+    *opening("\nEPOCHS = 300"),
     code(
         "%matplotlib inline\n"
         "import numpy as np\n"
@@ -434,14 +439,7 @@ POLYNOMIAL = [
         "was still near 5.96x² + 7.59x + 2.00. Here we see why it crawls (the loss's curvature) and "
         "how `PolynomialRegression` reaches 6, 8 and 2.",
     ),
-    md(*INSTALL_TEXT),
-    code(INSTALL),
-    md(
-        "El idioma de los ejercicios, y cuántas épocas entrena `fit()`.",
-        "The language of the exercises, and how many epochs `fit()` trains.",
-    ),
-    parameters("\nEPOCHS = 300"),
-    md("Importamos lo necesario; las figuras se muestran en el cuaderno.", "Imports; figures show inline."),
+    *opening("\nEPOCHS = 300"),
     code(
         "%matplotlib inline\n"
         "import keras\n"
@@ -568,16 +566,11 @@ MNIST = [
         "lab's settings (MSE on one-hot targets, SGD 0.001, batches of 128) batched correctly, then "
         "with the model's defaults. Then what it confuses, and which pixels it looks at (saliency).",
     ),
-    md(*INSTALL_TEXT),
-    code(INSTALL),
-    md(
-        "El idioma de los ejercicios, las épocas de cada entrenamiento y cuántas imágenes de "
-        "entrenamiento usar (60 000 son todas).",
-        "The language of the exercises, the epochs of each training and how many training images "
-        "to use (60,000 is all of them).",
+    *opening(
+        "\nLAB_EPOCHS = 25\nEPOCHS = 10\nTRAIN_SIZE = 60000",
+        (", las épocas de cada entrenamiento y cuántas imágenes de entrenamiento usar (60 000 son todas)",
+         ", the epochs of each training and how many training images to use (60,000 is all of them)"),
     ),
-    parameters("\nLAB_EPOCHS = 25\nEPOCHS = 10\nTRAIN_SIZE = 60000"),
-    md("Importamos lo necesario; las figuras se muestran en el cuaderno.", "Imports; figures show inline."),
     code(
         "%matplotlib inline\n"
         "import keras\n"
