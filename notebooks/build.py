@@ -390,7 +390,7 @@ LINEAR = [
         "## Exercises\n\n"
         "1. The lab's task: write your own training step (tape, loss, gradient, "
         "`model.optimizer.apply`). `check_train_step` compares it with `TapeModel.train_step` "
-        "from the same weights and the same batch.",
+        "from the same weights and the same batch, on a new model.",
     ),
     code(
         "def my_step(model, x, y):\n"
@@ -399,7 +399,9 @@ LINEAR = [
         "        loss = None  # ✍️ the mean squared error of y_pred against y\n"
         "    # ✍️ the gradients of loss, and model.optimizer.apply(...)\n"
         "    return loss\n\n\n"
-        "lab.check_train_step(my_step, model, (x, y), lang=LANG)"
+        "fresh = models.LinearRegression()  # `model` sits at least squares, where no step moves it\n"
+        "fresh.compile()\n"
+        "lab.check_train_step(my_step, fresh, (x, y), lang=LANG)"
     ),
     md(
         "2. Entrena un `LinearRegression` nuevo con `fit()` y comprueba que su término "

@@ -7,6 +7,7 @@ import os
 import keras
 import numpy as np
 import tensorflow as tf
+from numpy.typing import ArrayLike
 
 from keras_tape import _validation
 from keras_tape.callbacks._writers import load_plots
@@ -31,8 +32,8 @@ class LivePlot(keras.callbacks.Callback):
     output image, replaced at each redraw; elsewhere it is shown nowhere,
     and `path` saves it as a PNG file (overwritten at each redraw).
 
-    Each redraw renders a PNG, which takes a noticeable fraction of a
-    second: for hundreds of short epochs pass `every=10` or more.
+    Each redraw renders a PNG: for hundreds of short epochs pass
+    `every=10` or more.
 
     Needs matplotlib, and IPython to show the figure in a notebook:
     `pip install "keras-tape[notebook]"`.
@@ -59,7 +60,12 @@ class LivePlot(keras.callbacks.Callback):
     ```
     """
 
-    def __init__(self, every: int = 1, path: str | os.PathLike | None = None, data=None):
+    def __init__(
+        self,
+        every: int = 1,
+        path: str | os.PathLike | None = None,
+        data: tuple[ArrayLike, ArrayLike] | None = None,
+    ):
         super().__init__()
         self.every = _validation.check_int(every, "every")
         self.path = None if path is None else _check_png(path)
@@ -119,7 +125,7 @@ class LivePlot(keras.callbacks.Callback):
         rows = -(-len(panels) // columns)
         width, height = 4.2 * columns, 3.2 * rows
         figure = plots._new_figure(width, height, title=f"epoch {epoch + 1}")
-        # Fixed margins (in inches) rather than a layout engine, which would double each redraw's cost.
+        # Fixed margins (in inches) rather than a layout engine, which would measure every label at each redraw.
         figure.set_layout_engine(None)
         figure.subplots_adjust(left=0.6 / width, right=1 - 0.2 / width, bottom=0.5 / height,
                                top=1 - 0.6 / height, wspace=0.3, hspace=0.5)

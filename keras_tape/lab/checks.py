@@ -40,8 +40,8 @@ _MESSAGES = {
         "en": "❌ Not yet: {what} is {expected}, your answer is {answer}.",
     },
     "missing": {
-        "es": "✍️ Sin respuesta todavía ({what}): cambia None por tu valor.",
-        "en": "✍️ No answer yet ({what}): replace None with your value.",
+        "es": "✍️ Sin respuesta todavía. {what_capitalized}: cambia None por tu valor.",
+        "en": "✍️ No answer yet. {what_capitalized}: replace None with your value.",
     },
     "shape": {
         "es": "❌ Todavía no: {what} tiene forma {expected}, tu respuesta tiene forma {answer}.",
@@ -66,6 +66,12 @@ _MESSAGES = {
         "TapeModel.train_step; la pérdida de referencia es {loss:.6g}.",
         "en": "❌ Your step leaves {variable} {difference:.3g} (at most) from where "
         "TapeModel.train_step leaves it; the reference loss is {loss:.6g}.",
+    },
+    "still": {
+        "es": "⚠️ El paso de referencia no mueve los pesos (el modelo ya está en un mínimo), así que "
+        "no distingue un paso de otro: compruébalo en un modelo recién creado.",
+        "en": "⚠️ The reference step does not move the weights (the model is already at a minimum), so "
+        "it cannot tell one step from another: check on a freshly made model.",
     },
     "step_loss": {
         "es": "❌ Los pesos coinciden, pero tu paso devuelve la pérdida {answer:.6g}; la de referencia es {loss:.6g}.",
@@ -165,7 +171,7 @@ def check_value(
     expected_array = np.asarray(_numpy(expected), dtype="float64")
     shown = _format(expected_array)
     if answer is None:
-        return Check(False, _say("missing", lang, what=what), expected)
+        return Check(False, _say("missing", lang, what_capitalized=what[:1].upper() + what[1:]), expected)
     try:
         answer_array = np.asarray(_numpy(answer), dtype="float64")
     except (TypeError, ValueError):
@@ -391,7 +397,10 @@ def _compare_steps(variables, start, reference, student, rtol, lang, loss) -> st
     """None when the student's step lands where the reference does, else the message saying how not."""
     reference_delta = np.concatenate([(r - s).ravel() for r, s in zip(reference, start)])
     student_delta = np.concatenate([(t - s).ravel() for t, s in zip(student, start)])
-    scale = max(float(np.abs(reference_delta).max()), 1e-12)
+    weights = max(float(max(np.abs(s).max(initial=0.0) for s in start)), 1.0)
+    if not np.abs(reference_delta).max() > 1e-6 * weights:
+        return _say("still", lang)
+    scale = float(np.abs(reference_delta).max())
     if np.allclose(student_delta, reference_delta, rtol=rtol, atol=rtol * scale):
         return None
     if not np.any(student_delta):

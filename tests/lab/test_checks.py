@@ -47,7 +47,7 @@ def test_a_wrong_answer_says_what_was_expected_in_each_language():
 def test_no_answer_yet_is_not_an_error():
     check = lab.check_derivative(None, lambda x: x**3, 5.0, lang="en")
     assert not check
-    assert check.message.startswith("✍️ No answer yet")
+    assert check.message == "✍️ No answer yet. The order-1 derivative at x = 5: replace None with your value."
     assert "75" not in check.message
 
 
@@ -155,6 +155,16 @@ def test_a_wrong_step_is_told_what_is_wrong(line, step, message):
     check = lab.check_train_step(step, trained_line(*line, momentum=0.0), line, lang="en")
     assert not check
     assert message in check.message
+
+
+def test_a_model_at_its_minimum_cannot_judge_a_step(line):
+    x, y = line
+    model = models.LinearRegression()
+    model.compile()
+    model.fit(x, y, epochs=200, batch_size=len(x), verbose=0)  # at least squares: the gradient is 0
+    check = lab.check_train_step(lambda m, x, y: None, model, line, lang="en")
+    assert not check
+    assert check.message.startswith("⚠️ The reference step does not move the weights")
 
 
 def test_a_step_on_another_loss_names_the_variable_furthest_off(line):

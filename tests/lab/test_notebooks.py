@@ -98,6 +98,14 @@ def test_nothing_the_user_gets_points_at_the_shared_folder():
     assert [str(f.relative_to(ROOT)) for f in files if "shared/data" in f.read_text(encoding="utf-8")] == []
 
 
+def assert_blank_exercises_do_not_pass(notebook):
+    """The exercises left as written (None, placeholders) must not be marked right."""
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and "lab.check_" in cell.source:
+            shown = texts(cell)
+            assert shown and "✅" not in shown, (cell.source, shown)
+
+
 def run(execute_notebook, tmp_path, lang: str, name: str):
     notebook = read(lang, name)
     if name in FAST:
@@ -106,7 +114,9 @@ def run(execute_notebook, tmp_path, lang: str, name: str):
         position = next(i for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", []))
         injected = nbformat.v4.new_code_cell(FAST[name].format(mnist=str(SHARED_MNIST)))
         notebook.cells.insert(position + 1, injected)
-    return execute_notebook(notebook, tmp_path)
+    execute_notebook(notebook, tmp_path)
+    assert_blank_exercises_do_not_pass(notebook)
+    return notebook
 
 
 @pytest.mark.slow
