@@ -306,7 +306,7 @@ LINEAR = [
         "import keras_tape.plots\n"
         "from keras_tape import data, lab, models\n"
         "from keras_tape.callbacks import LivePlot\n"
-        "from keras_tape.lab import compare"
+        "from keras_tape.lab import compare, constants"
     ),
     md(
         "## Los datos\n\n"
@@ -321,7 +321,11 @@ LINEAR = [
         "## The previous practice: gradient descent by hand\n\n"
         "Its `step_gradient` differentiates the MSE by hand: rate 1e-4, 1000 steps from m = b = 0.",
     ),
-    code("by_hand = compare.gradient_descent(x, y, learning_rate=1e-4, iterations=1000)\nby_hand"),
+    code(
+        "by_hand = compare.gradient_descent(x, y, learning_rate=constants.PRACTICE_LEARNING_RATE,\n"
+        "                                   iterations=constants.PRACTICE_ITERATIONS)\n"
+        "by_hand"
+    ),
     md(
         "## El mismo descenso con la cinta\n\n"
         "Cambiamos las derivadas escritas a mano por `tape.gradient`: el paso es el de la práctica y "
@@ -473,7 +477,7 @@ POLYNOMIAL = [
         "raw = RawPolynomial()\n"
         'raw.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-4), loss="mse")\n'
         "raw.fit(x, y, epochs=EPOCHS, batch_size=len(x), verbose=0)\n"
-        "raw.c.numpy()  # c0, c1, c2: still far from 2, 8, 6"
+        "raw.c.numpy()  # c0, c1, c2: still far from constants.POLYNOMIAL_COEF"
     ),
     md(
         "## Por qué se arrastra: la curvatura\n\n"

@@ -34,6 +34,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from keras_tape import _validation
+from keras_tape.lab import constants
 
 LEAST_SQUARES = "least squares (numpy)"
 GRADIENT_DESCENT = "practice's gradient descent"
@@ -80,7 +81,10 @@ def least_squares(x: ArrayLike, y: ArrayLike) -> FitResult:
 
 
 def gradient_descent(
-    x: ArrayLike, y: ArrayLike, learning_rate: float = 1e-4, iterations: int = 1000
+    x: ArrayLike,
+    y: ArrayLike,
+    learning_rate: float = constants.PRACTICE_LEARNING_RATE,
+    iterations: int = constants.PRACTICE_ITERATIONS,
 ) -> FitResult:
     """Fits the line as the earlier practice did: plain gradient descent on the MSE.
 
@@ -139,8 +143,8 @@ def compare_fits(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    gd_learning_rate: float = 1e-4,
-    gd_iterations: int = 1000,
+    gd_learning_rate: float = constants.PRACTICE_LEARNING_RATE,
+    gd_iterations: int = constants.PRACTICE_ITERATIONS,
     epochs: int = 300,
 ) -> list[FitResult]:
     """Fits the line by least squares, the practice's gradient descent and the tape model.

@@ -23,11 +23,9 @@ TAPE_BASICS = {
     "stop_recording: d/dx x^3 at 3": 27.0,
 }
 
-# Part 2: the lab's line, and its hand-written step() loop.
+# Part 2: the lab's line, y = 6.12x + 1.35.
 LINE_SLOPE = 6.12
 LINE_INTERCEPT = 1.35
-HAND_LOOP_LEARNING_RATE = 1e-3
-HAND_LOOP_STEPS = 10_000
 
 # The previous practice: plain gradient descent on the MSE, from slope = intercept = 0,
 # on keras_tape.data.load_practice02(); (slope, intercept, MSE) it reached and the optimum.
@@ -36,10 +34,8 @@ PRACTICE_ITERATIONS = 1000
 PRACTICE_GRADIENT_DESCENT = (1.477744, 0.088937, 112.6148)
 PRACTICE_LEAST_SQUARES = (1.322431, 7.991021, 110.2574)
 
-# Part 3: y = 6x^2 + 8x + 2 on x = 0..10 (ascending powers), and where the
-# hand loop still was after HAND_LOOP_STEPS steps.
+# Part 3: y = 6x^2 + 8x + 2 on x = 0..10, in ascending powers.
 POLYNOMIAL_COEF = (2.0, 8.0, 6.0)
-POLYNOMIAL_HAND_LOOP_COEF = (2.00, 7.59, 5.96)
 
 # Part 4: the MLP 784-256-128-10 (ReLU, logits), MSE on one-hot targets.
 MLP_HIDDEN_UNITS = (256, 128)
