@@ -121,7 +121,7 @@ class LivePlot(keras.callbacks.Callback):
         panels = _panels(self.history, self.model, self.data)
         if not panels:
             return
-        columns = min(3, len(panels))
+        columns = 2 if len(panels) == 4 else min(3, len(panels))  # 2x2 rather than 3 + 1
         rows = -(-len(panels) // columns)
         width, height = 4.2 * columns, 3.2 * rows
         figure = plots._new_figure(width, height, title=f"epoch {epoch + 1}")
