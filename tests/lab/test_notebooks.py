@@ -1,7 +1,6 @@
 """The lab's notebooks: built from one source, same code in both languages, and every one runs."""
 
 import importlib.util
-import json
 import re
 from pathlib import Path
 
