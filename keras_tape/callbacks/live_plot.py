@@ -80,7 +80,7 @@ class LivePlot(keras.callbacks.Callback):
         self.figure = None
         self.history: dict[str, list] = {}
         self._handle = None
-        self._accumulators = None
+        self._accumulators: _GradientAccumulators | None = None
 
     def on_train_begin(self, logs=None):
         self.history = {}
@@ -89,8 +89,9 @@ class LivePlot(keras.callbacks.Callback):
         self._stop_observing()  # left by a fit that raised
         if isinstance(self.model, TapeModel):
             with self.model.distribute_strategy.scope():
-                self._accumulators = _GradientAccumulators(self.model.trainable_variables, keep_last=False)
-            self.model.add_gradient_observer(self._accumulators.observe)
+                accumulators = _GradientAccumulators(self.model.trainable_variables, keep_last=False)
+            self.model.add_gradient_observer(accumulators.observe)
+            self._accumulators = accumulators
 
     def on_epoch_end(self, epoch, logs=None):
         for name, value in (logs or {}).items():

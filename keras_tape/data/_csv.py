@@ -180,6 +180,7 @@ def _column_index(column, argument: str, names, n_columns: int, hint: str) -> in
                 f"{names}.{hint}"
             )
         return names.index(column)
+    column = int(column)  # a numpy integer too
     if not -n_columns <= column < n_columns:
         raise ValueError(
             f"`{argument}` got the index {column}, out of range for a file with {n_columns} "

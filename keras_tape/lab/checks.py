@@ -23,7 +23,8 @@ lab.check_derivative(70.0, lambda x: x**3, 5.0, lang="en")  # ❌ Not yet ...
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -213,7 +214,7 @@ def check_derivative(
     ```
     """
     lang = _validation.check_choice(lang, "lang", _LANGUAGES)
-    expected = autodiff.derivative(f, _float32(x), order=order).numpy()
+    expected = _numpy(autodiff.derivative(f, _float32(x), order=order))
     what = _NAMES["derivative"][lang].format(order=order, x=_format(np.asarray(x)))
     return check_value(answer, expected, what, rtol=rtol, lang=lang)
 
@@ -239,7 +240,7 @@ def check_gradient(answer: Any, f: Callable, x: Any, *, lang: str = "es", rtol: 
     ```
     """
     lang = _validation.check_choice(lang, "lang", _LANGUAGES)
-    expected = autodiff.gradient(f, _float32(x)).numpy()
+    expected = _numpy(autodiff.gradient(f, _float32(x)))
     what = _NAMES["gradient"][lang].format(x=_format(np.asarray(x)))
     return check_value(answer, expected, what, rtol=rtol, lang=lang)
 
@@ -430,7 +431,7 @@ def _say(key: str, lang: str, **fields) -> str:
     return _MESSAGES[key][lang].format(**fields)
 
 
-def _numpy(value):
+def _numpy(value: Any) -> Any:
     return value.numpy() if hasattr(value, "numpy") else value
 
 

@@ -6,7 +6,7 @@ import hashlib
 import nbformat
 import pytest
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.multiprocess]  # a Jupyter kernel process
 
 FIT_CELL = """
 import numpy as np

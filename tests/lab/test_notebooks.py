@@ -86,7 +86,8 @@ def test_notebook_shape(lang, name):
             assert cell.outputs == [] and cell.execution_count is None
             assert previous.cell_type == "markdown"
     # Two or three exercises at the end, each checked by keras_tape.lab.
-    exercises = cells[[i for i, c in enumerate(cells) if c.source.startswith("## Ej") or c.source.startswith("## Ex")][0]:]
+    start = next(i for i, c in enumerate(cells) if c.source.startswith(("## Ejercicios", "## Exercises")))
+    exercises = cells[start:]
     checks = [c for c in exercises if c.cell_type == "code" and "lab.check_" in c.source]
     assert 2 <= len(checks) <= 3
 
@@ -119,6 +120,7 @@ def run(execute_notebook, tmp_path, lang: str, name: str):
 
 
 @pytest.mark.slow
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_tape_basics_notebook_runs_and_shows_the_labs_numbers(execute_notebook, tmp_path, lang):
     notebook = run(execute_notebook, tmp_path, lang, "01_tape_basics")
@@ -137,6 +139,7 @@ def test_tape_basics_notebook_runs_and_shows_the_labs_numbers(execute_notebook, 
 
 
 @pytest.mark.slow
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_linear_regression_notebook_runs_and_compares_three_fits(execute_notebook, tmp_path, lang):
     notebook = run(execute_notebook, tmp_path, lang, "02_linear_regression")
@@ -153,6 +156,7 @@ def test_linear_regression_notebook_runs_and_compares_three_fits(execute_noteboo
 
 
 @pytest.mark.slow
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_polynomial_notebook_reaches_6_8_2(execute_notebook, tmp_path, lang):
     notebook = run(execute_notebook, tmp_path, lang, "03_polynomial_regression")
@@ -164,6 +168,7 @@ def test_polynomial_notebook_reaches_6_8_2(execute_notebook, tmp_path, lang):
 
 
 @pytest.mark.slow
+@pytest.mark.multiprocess
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_mnist_notebook_runs(execute_notebook, tmp_path, lang):
     notebook = run(execute_notebook, tmp_path, lang, "04_mnist_mlp")

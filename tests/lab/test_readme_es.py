@@ -5,11 +5,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.es.md").read_text(encoding="utf-8")
 COLAB = "https://colab.research.google.com/github/keras-tape/keras-tape/blob/main/"
 
 
+@pytest.mark.slow
+@pytest.mark.multiprocess
 def test_quick_start_runs_as_written():
     code = re.search(r"```python\n(.*?)```", README.split("## Inicio rápido", 1)[1], re.S).group(1)
     out = subprocess.run(
