@@ -14,35 +14,27 @@ m = b = 0). Here the same line is fitted three ways:
 (c) `keras_tape.models.LinearRegression`, whose `train_step` takes the
     gradients with `tf.GradientTape`, trained by `fit()`.
 
-It runs on `../shared/data/practice02.csv` (the practice's data) when that file
-is there, else on synthetic data of the lab's line y = 6.12x + 1.35 with noise.
-Runs in a few seconds on a CPU.
+It runs on the practice's own data, which ships with the package as
+`keras_tape.data.load_practice02()`. Runs in a few seconds on a CPU.
 """
 
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from pathlib import Path  # noqa: E402
-
 import numpy as np  # noqa: E402
 
-from keras_tape import compare, data, models  # noqa: E402
+from keras_tape import data, models  # noqa: E402
+from keras_tape.lab import compare  # noqa: E402
 
 """
 ## The data
 
-The practice's file has 100 rows `x,y` and no header.
+The practice's 100 points (hours studied, test score), bundled with the package.
 """
 
-PRACTICE_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "practice02.csv"
-
-if PRACTICE_CSV.exists():
-    x, y = data.load_csv(PRACTICE_CSV)
-    print(f"data: the earlier practice's {PRACTICE_CSV.name}, {len(x)} rows")
-else:
-    x, y = data.linear_data(n=100, noise=1.0, seed=0)
-    print(f"data: {PRACTICE_CSV} not found; using y = 6.12x + 1.35 with noise, {len(x)} rows")
+x, y = data.load_practice02()
+print(f"data: the earlier practice's data (keras_tape.data.load_practice02), {len(x)} rows")
 
 """
 ## The tape model, trained by `fit()`
@@ -62,7 +54,7 @@ print(f"tape model final loss (MSE): {history.history['loss'][-1]:.4f}")
 """
 ## The three methods side by side
 
-`keras_tape.compare.compare_fits` runs all three (training a fresh
+`keras_tape.lab.compare.compare_fits` runs all three (training a fresh
 `LinearRegression` for 300 epochs) and times them.
 """
 
@@ -93,6 +85,8 @@ print(f"steps at learning rate 1e-4 to shrink the flat direction's error tenfold
 The same comparison from a terminal, with a plot of the three lines:
 
 ```
-keras-tape compare --csv ../shared/data/practice02.csv --plot compare.png
+keras-tape compare --plot compare.png
 ```
+
+(`--csv FILE` runs it on your own two-column file instead.)
 """

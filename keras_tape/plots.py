@@ -79,6 +79,27 @@ def regression_figure(
     figure = regression_figure([0, 1, 2], [1, 3, 5], {"y = 2x + 1": lambda t: 2 * t + 1})
     ```
     """
+    figure = _new_figure(6.4, 4.6)
+    draw_regression(figure.add_subplot(), x, y, curves, title)
+    return figure
+
+
+def draw_regression(axes, x: ArrayLike, y: ArrayLike, curves: Mapping[str, Curve], title: str | None = None) -> None:
+    """Draws the data points and the fitted curves of `regression_figure` on existing axes.
+
+    Args:
+        axes: the `matplotlib.axes.Axes` to draw on.
+        x: inputs, shape `(n,)` or `(n, 1)`.
+        y: targets, shape `(n,)` or `(n, 1)`.
+        curves: legend label -> function of x, as `regression_figure` takes them.
+        title: the axes' title.
+
+    Example:
+
+    ```python
+    draw_regression(figure.add_subplot(1, 2, 1), x, y, {"fit": model_curve})
+    ```
+    """
     x = _one_column(x, "x")
     y = _one_column(y, "y")
     _validation.check_same_length(x=x, y=y)
@@ -87,8 +108,6 @@ def regression_figure(
             f"`curves` must be a mapping of legend label -> function of x, got "
             f"{_validation._describe(curves)} of type {type(curves).__name__}."
         )
-    figure = _new_figure(6.4, 4.6)
-    axes = figure.add_subplot()
     axes.scatter(x, y, s=14, color="0.45", label="data", zorder=1)
     grid = np.linspace(x.min(), x.max(), _CURVE_POINTS)
     for (label, curve), (style, width) in zip(curves.items(), itertools.cycle(_LINE_STYLES)):
@@ -96,7 +115,6 @@ def regression_figure(
     axes.set_xlabel("x")
     axes.set_ylabel("y")
     _finish(axes, title)
-    return figure
 
 
 def predicted_vs_true_figure(y_true: ArrayLike, y_pred: ArrayLike, title: str | None = None) -> Figure:

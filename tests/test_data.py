@@ -571,3 +571,43 @@ def test_load_mnist_without_path_with_an_empty_keras_cache(monkeypatch, tmp_path
 def test_load_mnist_path_of_wrong_type():
     with pytest.raises(TypeError, match=r"`path` must be a path .* type list"):
         data.load_mnist(["mnist.npz"])
+
+
+# ------------------------------------------------------------- bundled practice
+
+
+def test_load_practice02_returns_the_previous_practices_100_rows():
+    x, y = data.load_practice02()
+    assert x.shape == y.shape == (100,)
+    assert x.dtype == y.dtype == np.float64
+    if PRACTICE02.exists():
+        np.testing.assert_array_equal(np.column_stack([x, y]), np.loadtxt(PRACTICE02, delimiter=","))
+
+
+def test_load_practice02_least_squares_matches_the_labs_reference():
+    x, y = data.load_practice02()
+    design = np.column_stack([x, np.ones_like(x)])
+    (slope, intercept), *_ = np.linalg.lstsq(design, y, rcond=None)
+    mse = np.mean((y - (slope * x + intercept)) ** 2)
+    np.testing.assert_allclose(np.polyfit(x, y, 1), [slope, intercept], rtol=1e-10)
+    assert slope == pytest.approx(1.322431, abs=1e-6)
+    assert intercept == pytest.approx(7.991021, abs=1e-6)
+    assert mse == pytest.approx(110.2574, abs=1e-4)
+
+
+def test_load_practice02_returns_fresh_arrays():
+    x, _ = data.load_practice02()
+    x[0] = -1.0
+    assert data.load_practice02()[0][0] != -1.0
+
+
+def test_the_practice_csv_is_package_data_of_wheels_and_sdists():
+    import fnmatch
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    root = Path(__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text())
+    patterns = config["tool"]["setuptools"]["package-data"]["keras_tape.data"]
+    bundled = [path.name for path in (root / "keras_tape" / "data").iterdir() if path.suffix == ".csv"]
+    assert bundled == ["practice02.csv"]
+    assert any(fnmatch.fnmatch("practice02.csv", pattern) for pattern in patterns)

@@ -26,7 +26,8 @@ def run(args: argparse.Namespace) -> int:
         files.load_plots()
     import keras
 
-    from keras_tape import compare, data
+    from keras_tape import data
+    from keras_tape.lab import compare
 
     keras.utils.set_random_seed(args.seed)
     if args.csv:

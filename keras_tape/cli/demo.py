@@ -48,7 +48,7 @@ def _demo(args: argparse.Namespace, strategy, log_root: Path) -> int:
             files.save_plot(figure_path, task.figure(outcome))
             figures.append(figure_path)
 
-    from keras_tape.compare import format_table
+    from keras_tape.lab.compare import format_table
 
     _say(args, "")
     print(format_table(["model", "learned", "truth", "score"], rows))

@@ -10,14 +10,16 @@ On a two-column data set (x, y), `compare_fits` fits `y = slope * x + intercept`
    step takes its gradients with `tf.GradientTape`,
 
 and returns one `FitResult` a method; `format_comparison` prints them as a
-table. The command `keras-tape compare` and `examples/02_linear_regression.py`
-both use it.
+table. The command `keras-tape compare`, `examples/02_linear_regression.py`
+and the lab's second notebook use it.
 
 Example:
 
 ```python
+from keras_tape.lab import compare
+
 x, y = keras_tape.data.load_practice02()
-print(keras_tape.compare.format_comparison(keras_tape.compare.compare_fits(x, y)))
+print(compare.format_comparison(compare.compare_fits(x, y)))
 ```
 """
 
@@ -26,12 +28,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from keras_tape import _validation
+from keras_tape.lab import constants
 
 LEAST_SQUARES = "least squares (numpy)"
 GRADIENT_DESCENT = "practice's gradient descent"
@@ -78,7 +81,10 @@ def least_squares(x: ArrayLike, y: ArrayLike) -> FitResult:
 
 
 def gradient_descent(
-    x: ArrayLike, y: ArrayLike, learning_rate: float = 1e-4, iterations: int = 1000
+    x: ArrayLike,
+    y: ArrayLike,
+    learning_rate: float = constants.PRACTICE_LEARNING_RATE,
+    iterations: int = constants.PRACTICE_ITERATIONS,
 ) -> FitResult:
     """Fits the line as the earlier practice did: plain gradient descent on the MSE.
 
@@ -137,8 +143,8 @@ def compare_fits(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    gd_learning_rate: float = 1e-4,
-    gd_iterations: int = 1000,
+    gd_learning_rate: float = constants.PRACTICE_LEARNING_RATE,
+    gd_iterations: int = constants.PRACTICE_ITERATIONS,
     epochs: int = 300,
 ) -> list[FitResult]:
     """Fits the line by least squares, the practice's gradient descent and the tape model.

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from keras_tape import compare
+from keras_tape.lab import compare
 
 
 @pytest.fixture
