@@ -47,7 +47,7 @@ def test_equation_signs_and_column_input():
 def test_rejects_several_input_columns():
     model = PolynomialRegression(degree=2)
     model.compile()
-    with pytest.raises(ValueError, match=r"scalar input of shape \(n,\) or \(n, 1\).*got shape \(None, 2\)|got shape \(1, 2\)"):
+    with pytest.raises(ValueError, match=r"scalar input of shape \(n,\) or \(n, 1\).*got shape \(5, 2\)"):
         model.fit(np.ones((5, 2)), np.ones(5), verbose=0)
 
 

@@ -13,6 +13,7 @@ Keras's (see docs/guarantees.md).
 """
 
 import contextlib
+import importlib
 import io
 import warnings
 import zipfile
@@ -74,7 +75,7 @@ def unreadable_csv(ws):
         raise PermissionError(13, "Permission denied")
 
     # Tests often run as root, for whom chmod cannot make a file unreadable.
-    ws.monkeypatch.setattr(data, "open", refuse, raising=False)
+    ws.monkeypatch.setattr(importlib.import_module(data.load_csv.__module__), "open", refuse, raising=False)
     return path
 
 
