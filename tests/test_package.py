@@ -48,3 +48,18 @@ def test_a_saved_model_loads_in_a_fresh_process_after_importing_the_package(tmp_
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == model.equation()
+
+
+def test_importing_the_package_loads_no_other_library_than_keras():
+    # TensorBoard's plugins (HParamsLogger's) load on first use: with them the
+    # import cost some sixty modules more than `import keras` already pays.
+    code = (
+        "import sys, keras\n"
+        "before = set(sys.modules)\n"
+        "import keras_tape, keras_tape.models, keras_tape.callbacks, keras_tape.autodiff, keras_tape.data\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if m.split('.')[0] not in sys.stdlib_module_names | {'keras_tape'}))"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
