@@ -110,6 +110,7 @@ def mlp_model(variant: str):
 
     "stock": keras.Sequential, compile(optimizer="sgd", loss=cross-entropy).
     "ours": MLPClassifier with compile() defaults (Adam, accuracy, 32 steps a call).
+    "ours, no xla": MLPClassifier with compile(jit_compile=False), the other defaults kept.
     "ours, sgd": MLPClassifier compiled like stock.
     "ours, stock train_step": the same, but with keras.Model.train_step.
     """
@@ -123,6 +124,9 @@ def mlp_model(variant: str):
     elif variant == "ours":
         model = MLPClassifier()
         model.compile()
+    elif variant == "ours, no xla":
+        model = MLPClassifier()
+        model.compile(jit_compile=False)
     elif variant in ("ours, sgd", "ours, stock train_step"):
         model = MLPClassifier() if variant == "ours, sgd" else _StockStepMLP()
         model.compile(optimizer="sgd", loss=loss, metrics=[])
@@ -199,7 +203,7 @@ def mlp_comparison(repeats: int = 3) -> list[dict]:
     The variants' processes take turns, round after round; a ratio is the
     median of the rounds' ratios, and peak memory is each process's own.
     """
-    variants = ("stock", "ours", "ours, sgd", "raw", "raw, adam")
+    variants = ("stock", "ours", "ours, no xla", "ours, sgd", "raw", "raw, adam")
     times = {v: [] for v in variants}
     peaks = {v: [] for v in variants}
     for _ in range(repeats):
@@ -211,12 +215,14 @@ def mlp_comparison(repeats: int = 3) -> list[dict]:
     labels = {
         "stock": "MLP epoch, stock keras.Sequential.fit (SGD)",
         "ours": "MLP epoch, MLPClassifier compile() defaults (Adam, XLA)",
+        "ours, no xla": "MLP epoch, MLPClassifier compile(jit_compile=False) (Adam)",
         "ours, sgd": "MLP epoch, MLPClassifier compiled like stock (SGD)",
         "raw": "MLP epoch, raw one-tf.function loop (SGD)",
         "raw, adam": "MLP epoch, raw one-tf.function loop (Adam, XLA step)",
     }
     # Each fit() is compared with the raw loop that uses its optimizer.
-    floor = {"stock": "raw", "ours": "raw, adam", "ours, sgd": "raw", "raw": "raw", "raw, adam": "raw, adam"}
+    floor = {"stock": "raw", "ours": "raw, adam", "ours, no xla": "raw, adam", "ours, sgd": "raw", "raw": "raw",
+             "raw, adam": "raw, adam"}
     rows = [
         {"comparison": label, "median_s": statistics.median(times[v]), "ratio": median_ratio(times[v], times["stock"]),
          "vs_raw": median_ratio(times[v], times[floor[v]])}
@@ -231,13 +237,16 @@ def mlp_comparison(repeats: int = 3) -> list[dict]:
 def fresh_mlp_epoch(repeats: int = 3) -> list[dict]:
     """One epoch of a fresh MLP, tracing and (for ours) XLA compiling included: stock vs ours."""
     x, y = mlp_data()
-    runs = {v: (lambda v=v: mlp_model(v).fit(x, y, batch_size=128, epochs=1, verbose=0)) for v in ("stock", "ours")}
+    labels = {
+        "stock": "MLP, first epoch of a fresh model, stock (SGD)",
+        "ours": "MLP, first epoch of a fresh model, MLPClassifier compile() defaults (XLA compiles)",
+        "ours, no xla": "MLP, first epoch of a fresh model, MLPClassifier compile(jit_compile=False)",
+    }
+    runs = {v: (lambda v=v: mlp_model(v).fit(x, y, batch_size=128, epochs=1, verbose=0)) for v in labels}
     times = interleaved_times(runs, repeats, warmup=0)
     return [
-        {"comparison": "MLP, first epoch of a fresh model, stock (SGD)", "median_s": statistics.median(times["stock"]),
-         "ratio": 1.0},
-        {"comparison": "MLP, first epoch of a fresh model, MLPClassifier compile() defaults (XLA compiles)",
-         "median_s": statistics.median(times["ours"]), "ratio": median_ratio(times["ours"], times["stock"])},
+        {"comparison": label, "median_s": statistics.median(times[v]), "ratio": median_ratio(times[v], times["stock"])}
+        for v, label in labels.items()
     ]
 
 
