@@ -39,19 +39,24 @@ def main() -> None:
     args = parser.parse_args()
     repeats = 2 if args.quick else 3
 
-    speed, fresh = bench_speed.run(args.quick), bench_fresh.run(args.quick)
-    sections = [
-        ("Targets of issue #18 (medians from the tables below)", targets(speed + fresh), None),
-        ("Fresh processes: import, time to accuracy (ratios against the first row of each group)", fresh, FRESH_COLUMNS),
-        ("Speed (ratios against the first row of each group)", speed, SPEED_COLUMNS),
-    ]
-    sections.append(
-        ("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run(), None)
+    def section(title: str, rows: list[dict], columns=None) -> tuple:
+        print(f"\n{title}\n{table(rows, columns or list(rows[0]))}", flush=True)
+        return title, rows, columns
+
+    speed = section("Speed (ratios against the first row of each group)", bench_speed.run(args.quick), SPEED_COLUMNS)
+    fresh = section(
+        "Fresh processes: import, time to accuracy (ratios against the first row of each group)",
+        bench_fresh.run(args.quick), FRESH_COLUMNS,
     )
-    sections += [
-        ("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1), None),
-        ("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1), None),
-        ("Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)", bench_scaling.polynomial_vs_degree(repeats=repeats - 1), None),
+    sections = [
+        section("Targets of issue #18 (medians from the tables below)", targets(speed[1] + fresh[1])),
+        fresh,
+        speed,
+        section("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run()),
+        section("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1)),
+        section("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1)),
+        section("Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)",
+                bench_scaling.polynomial_vs_degree(repeats=repeats - 1)),
     ]
     text = [
         "# Benchmark results",
@@ -67,7 +72,6 @@ def main() -> None:
     ]
     for title, rows, columns in sections:
         text += ["", f"## {title}", "", table(rows, columns or list(rows[0]))]
-        print(f"\n{title}\n{table(rows, columns or list(rows[0]))}", flush=True)
     Path(args.output).write_text("\n".join(text) + "\n")
     print(f"\nwritten to {args.output}")
 
