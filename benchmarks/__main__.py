@@ -10,7 +10,7 @@ from benchmarks import bench_callbacks, bench_fresh, bench_scaling, bench_speed
 from benchmarks._timing import machine, table
 
 SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
-FRESH_COLUMNS = ["comparison", "median_s", "ratio", "extra_s", "epochs", "first_epoch_s"]
+FRESH_COLUMNS = ["comparison", "median_s", "spread_s", "ratio", "extra_s", "epochs", "first_epoch_s"]
 
 # Issue #18's five targets: (target, row whose number is judged, column, the bound it must stay within).
 TARGETS = [
@@ -19,7 +19,7 @@ TARGETS = [
     ("2. warm MLP epoch, ours / stock", "MLP epoch, MLPClassifier compile() defaults", "ratio", 1 / 1.8),
     ("3. time to 95% accuracy, ours / stock", "time to 95% held-out accuracy, MLPClassifier", "ratio", 0.5),
     ("4. lab polynomial, ours / hand loop", "lab polynomial: PolynomialRegression", "ratio", 1 / 30),
-    ("5. import keras_tape - import keras (s)", "import keras_tape", "extra_s", 0.3),
+    ("5. import keras_tape beyond import keras (s)", "import keras_tape and its submodules after", "extra_s", 0.3),
 ]
 
 

@@ -24,23 +24,36 @@ _IMPORTS = {
 }
 
 
+def _spread(values: list[float]) -> str:
+    return f"{min(values):.3g}-{max(values):.3g}"
+
+
 def import_cost(repeats: int = 5) -> list[dict]:
     """`import keras` vs `import keras_tape` (with the submodules a user touches), fresh processes.
 
     Each child times its own imports, so the interpreter's start is left out
-    alike; the two take turns, round after round.
+    alike; the two take turns, round after round. A third child imports
+    keras and then keras_tape, timing the second import alone: the same
+    extra cost without two processes' noise in the difference.
     """
+    marginal = f"import keras, time\nstart = time.perf_counter()\n{_IMPORTS['keras_tape']}\n"
     times = {name: [] for name in _IMPORTS}
+    extra_in_process = []
     for _ in range(repeats):
         for name, statement in _IMPORTS.items():
             code = f"import time\nstart = time.perf_counter()\n{statement}\nresult = {{'s': time.perf_counter() - start}}"
             times[name].append(in_subprocess(code)["s"])
+        extra_in_process.append(in_subprocess(marginal + "result = {'s': time.perf_counter() - start}")["s"])
     extra = [t - k for t, k in zip(times["keras_tape"], times["keras"])]
     return [
-        {"comparison": "import keras (fresh process)", "median_s": statistics.median(times["keras"]), "ratio": 1.0},
+        {"comparison": "import keras (fresh process)", "median_s": statistics.median(times["keras"]),
+         "spread_s": _spread(times["keras"]), "ratio": 1.0},
         {"comparison": "import keras_tape and its submodules (fresh process)",
-         "median_s": statistics.median(times["keras_tape"]), "ratio": median_ratio(times["keras_tape"], times["keras"]),
-         "extra_s": statistics.median(extra)},
+         "median_s": statistics.median(times["keras_tape"]), "spread_s": _spread(times["keras_tape"]),
+         "ratio": median_ratio(times["keras_tape"], times["keras"]), "extra_s": statistics.median(extra)},
+        {"comparison": "import keras_tape and its submodules after import keras (same process)",
+         "median_s": statistics.median(extra_in_process), "spread_s": _spread(extra_in_process),
+         "extra_s": statistics.median(extra_in_process)},
     ]
 
 
@@ -117,7 +130,7 @@ def time_to_accuracy(repeats: int = 3, max_epochs: int = 30) -> list[dict]:
               "ours": "time to 95% held-out accuracy, MLPClassifier compile() defaults, fresh process",
               "ours, no xla": "time to 95% held-out accuracy, MLPClassifier compile(jit_compile=False), fresh process"}
     return [
-        {"comparison": labels[v], "median_s": statistics.median(seconds[v]),
+        {"comparison": labels[v], "median_s": statistics.median(seconds[v]), "spread_s": _spread(seconds[v]),
          "ratio": median_ratio(seconds[v], seconds["stock"]),
          "epochs": statistics.median(r["epochs"] for r in runs[v]),
          "first_epoch_s": statistics.median(r["first_epoch_s"] for r in runs[v])}
@@ -133,4 +146,4 @@ def run(quick: bool = False) -> list[dict]:
 if __name__ == "__main__":
     from benchmarks._timing import table
 
-    print(table(run(), ["comparison", "median_s", "ratio", "extra_s", "epochs", "first_epoch_s"]))
+    print(table(run(), ["comparison", "median_s", "spread_s", "ratio", "extra_s", "epochs", "first_epoch_s"]))
