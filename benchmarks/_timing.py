@@ -111,9 +111,11 @@ def machine() -> str:
         pass
     gpus = tf.config.list_physical_devices("GPU")
     device = f"{len(gpus)} GPU(s)" if gpus else "no GPU"
+    # Other programs' load skews absolute times (ratios less): it is part of the record.
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
-        f"{os.cpu_count()} cores ({cpu}), {device}; Python {platform.python_version()}, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}"
+        f"{os.cpu_count()} cores ({cpu}), {device}, load average {load} at the end; "
+        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
     )
 
 

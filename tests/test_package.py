@@ -76,3 +76,19 @@ def test_import_keras_tape_alone_imports_neither_keras_nor_tensorflow():
     result = run_python("import sys, keras_tape\nprint(sorted({'keras', 'tensorflow'} & set(sys.modules)))")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.multiprocess
+def test_importing_the_package_loads_no_other_library_than_keras():
+    # TensorBoard's plugins (HParamsLogger's) load on first use: with them the
+    # import cost some sixty modules more than `import keras` already pays.
+    code = (
+        "import sys, keras\n"
+        "before = set(sys.modules)\n"
+        "import keras_tape, keras_tape.models, keras_tape.callbacks, keras_tape.autodiff, keras_tape.data\n"
+        "new = set(sys.modules) - before\n"
+        "print(sorted(m for m in new if m.split('.')[0] not in sys.stdlib_module_names | {'keras_tape'}))"
+    )
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

@@ -9,7 +9,6 @@ import numbers
 import keras
 import numpy as np
 import tensorflow as tf
-from tensorboard.plugins.hparams import api as hparams_api
 
 from keras_tape import _validation
 from keras_tape.callbacks._writers import SummaryCallback
@@ -104,6 +103,10 @@ class HParamsLogger(SummaryCallback):
         # Rounded up: the last batch of an epoch run as one execution may be short.
         values["batch_size"] = (math.ceil(self._samples_seen() / steps) or None) if steps else None
         values.update(self.hparams)
+        # Imported here: the plugin pulls in some sixty tensorboard modules, which
+        # `import keras_tape` should not pay for when no HParamsLogger runs.
+        from tensorboard.plugins.hparams import api as hparams_api
+
         with self.writers[""].as_default():
             hparams_api.hparams({k: v for k, v in values.items() if v is not None})
         self.writers.flush()

@@ -31,7 +31,7 @@ class PolynomialRegression(WhitenedRegression):
     x, y = keras_tape.data.polynomial_data()      # y = 6x^2 + 8x + 2
     model = keras_tape.models.PolynomialRegression(degree=2)
     model.compile()
-    model.fit(x, y, epochs=300, batch_size=len(x), verbose=0)
+    model.fit(x, y, epochs=60, batch_size=len(x), verbose=0)
     print(model.equation())   # y = 6.0000*x^2 + 8.0000*x + 2.0000
     ```
     """
