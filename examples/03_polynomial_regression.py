@@ -36,7 +36,7 @@ from keras_tape import data, models  # noqa: E402
 x, y = data.polynomial_data()
 model = models.PolynomialRegression(degree=2)
 model.compile()  # SGD(0.1) on mean squared error
-model.fit(x, y, epochs=300, batch_size=len(x), verbose=0)
+model.fit(x, y, epochs=60, batch_size=len(x), verbose=0)
 print("(a) fitted:", model.equation())
 print("(a) coef (c0, c1, c2):", np.round(model.coef, 4).tolist())
 
