@@ -184,3 +184,33 @@ def test_sum_of_squares_matches_numpy_for_every_rank(shape, jit_compile):
     gradient = np.random.default_rng(len(shape)).normal(size=shape).astype("float32")
     value = tf.function(_sum_of_squares, jit_compile=jit_compile)(tf.constant(gradient))
     np.testing.assert_allclose(value.numpy(), np.sum(gradient.astype("float64") ** 2), rtol=1e-5)
+
+
+@pytest.mark.parametrize("clipping", [{"global_clipnorm": 0.01}, {"clipnorm": 0.01}, {"clipvalue": 0.002}])
+def test_clipped_norm_is_the_norm_of_the_step_sgd_took(tmp_path, blobs, read_events, clipping):
+    x, y = blobs
+    learning_rate = 0.5
+    model = MLPClassifier(hidden_units=(8,), num_classes=3)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate, **clipping))
+    weights, recorder = record_weights(model, "on_epoch_begin")
+    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    weights.append(model.get_weights())
+
+    events = read_events(tmp_path / "train")
+    raw = np.array([value for _, value in events["gradients/global_norm"]])
+    clipped = np.array([value for _, value in events["gradients/clipped_global_norm"]])
+    # Plain SGD moves the weights by exactly learning_rate times the clipped gradient.
+    steps = [np.sqrt(sum(np.sum((after - before) ** 2) for before, after in zip(w0, w1))) / learning_rate
+             for w0, w1 in zip(weights, weights[1:])]
+    np.testing.assert_allclose(clipped, steps, rtol=1e-4)
+    assert np.all(clipped < raw)
+    if "global_clipnorm" in clipping:
+        assert np.all(clipped <= 0.01 * (1 + 1e-6)) and np.all(raw > 0.01)
+
+
+def test_no_clipped_norm_when_the_optimizer_does_not_clip(tmp_path, blobs, read_events):
+    x, y = blobs
+    classifier().fit(x, y, epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path, histogram_freq=0)])
+    events = read_events(tmp_path / "train")
+    assert "gradients/global_norm" in events and "gradients/clipped_global_norm" not in events
