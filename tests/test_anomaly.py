@@ -130,3 +130,15 @@ def test_arguments_are_checked():
         Net(detect_anomaly="yes")
     with pytest.raises(ValueError, match="choose one"):
         Net(detect_anomaly=True, skip_nonfinite_steps=True)
+
+
+def test_a_functional_tape_model_names_the_inner_layer():
+    inputs = keras.Input((1,))
+    hidden = keras.layers.Dense(2, name="hidden", kernel_initializer="ones")(inputs)
+    outputs = keras.layers.Dense(1, name="last")(LogShift(name="log_shift")(hidden))
+    model = keras_tape.TapeModel(inputs, outputs, detect_anomaly=True)
+    assert model.get_config()["detect_anomaly"] is True
+    x, y = data(bad_rows=[3])
+    with pytest.raises(AnomalyError) as caught:
+        fit(model, x, y)
+    assert (caught.value.layer, caught.value.batch) == ("log_shift", 0)
