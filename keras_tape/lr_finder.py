@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -253,11 +254,14 @@ def _batches(model, x, y, batch_size, seed):
         while True:
             order = rng.permutation(rows)
             for start in range(0, rows, batch_size):
-                index = np.sort(order[start : start + batch_size])
-                take = lambda a: tf.gather(a, index)  # noqa: E731
+                take = functools.partial(_rows, index=np.sort(order[start : start + batch_size]))
                 yield keras.tree.map_structure(take, x), None if y is None else keras.tree.map_structure(take, y), None
 
     return shuffled()
+
+
+def _rows(array, index):
+    return tf.gather(array, index)
 
 
 def _prepare(model, first_rows, x) -> None:

@@ -102,7 +102,8 @@ def test_a_non_finite_loss_with_finite_outputs_is_named():
 
     model = Stack(detect_anomaly=True)
     model.compile(optimizer="sgd", loss=lambda t, p: keras.ops.log(p - 1e6))  # log of a negative number
-    with pytest.raises(AnomalyError, match=r"every layer's output is finite \(the model's from .*\) but the loss is nan"):
+    expected = r"every layer's output is finite \(the model's from .*\) but the loss is nan"
+    with pytest.raises(AnomalyError, match=expected):
         model.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), verbose=0)
 
 

@@ -8,7 +8,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import keras
 import numpy as np
@@ -98,7 +99,10 @@ def smoothgrad(
     targets = _targets(model, x, target)
     axes = list(range(1, x.shape.rank))
     spread = noise * (tf.reduce_max(x, axis=axes, keepdims=True) - tf.reduce_min(x, axis=axes, keepdims=True))
-    generator = tf.random.Generator.from_seed(seed) if seed is not None else tf.random.Generator.from_non_deterministic_state()
+    if seed is None:
+        generator = tf.random.Generator.from_non_deterministic_state()
+    else:
+        generator = tf.random.Generator.from_seed(seed)
     total = tf.zeros_like(x)
     for _ in range(samples):
         total += _gradients(model, x + spread * generator.normal(tf.shape(x), dtype=x.dtype), targets)

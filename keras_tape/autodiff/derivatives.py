@@ -10,7 +10,8 @@ become float32; floating-point arrays and tensors keep their dtype.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 import keras
 import numpy as np
@@ -18,7 +19,7 @@ import tensorflow as tf
 
 from keras_tape._validation import _describe, check_int
 
-TensorLike = Union[int, float, Sequence[float], np.ndarray, tf.Tensor, tf.Variable]
+TensorLike = Union[int, float, Sequence[float], np.ndarray, tf.Tensor, tf.Variable]  # noqa: UP007 (a runtime alias)
 """What the functions differentiate against: a number, array, tensor or variable."""
 
 _UNCONNECTED_CHOICES = ("raise", "none", "zero")

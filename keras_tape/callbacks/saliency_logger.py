@@ -11,7 +11,6 @@ from keras_tape import _validation
 from keras_tape.autodiff import input_gradient, integrated_gradients, smoothgrad
 from keras_tape.callbacks._writers import SummaryCallback
 
-
 # method -> (attribution function of (model, images, classes), TensorBoard tag)
 _METHODS = {
     "gradient": (input_gradient, "saliency/maps"),
