@@ -214,3 +214,53 @@ def test_no_clipped_norm_when_the_optimizer_does_not_clip(tmp_path, blobs, read_
     classifier().fit(x, y, epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path, histogram_freq=0)])
     events = read_events(tmp_path / "train")
     assert "gradients/global_norm" in events and "gradients/clipped_global_norm" not in events
+
+
+def test_clipped_norm_under_mixed_precision_is_unscaled(tmp_path, blobs, read_events):
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    x, y = blobs
+    model = MLPClassifier(hidden_units=(8,), num_classes=3)
+    model.compile(optimizer=keras.optimizers.SGD(0.5, global_clipnorm=0.01))
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    weights, recorder = record_weights(model, "on_epoch_begin")
+    model.fit(x, y, epochs=2, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    weights.append(model.get_weights())
+    events = read_events(tmp_path / "train")
+    clipped = [value for _, value in events["gradients/clipped_global_norm"]]
+    steps = [np.sqrt(sum(np.sum((b - a) ** 2) for a, b in zip(w0, w1))) / 0.5 for w0, w1 in zip(weights, weights[1:])]
+    # float16 forward pass, float32 weights and update: the step's length is the clipped norm.
+    np.testing.assert_allclose(clipped, steps, rtol=1e-3)
+    assert np.all(np.array(clipped) <= 0.01 * (1 + 1e-6))
+
+
+def test_two_replicas_clip_their_shares_before_summing(tmp_path):
+    # As Keras does: each replica clips its share to 0.01, so the applied step may reach 0.02.
+    script = textwrap.dedent(f"""
+        import json, keras, numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        from keras_tape.callbacks import GradientLogger
+        from keras_tape.models import MLPClassifier
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(32, 6)).astype("float32")
+        y = (x[:, 0] > 0).astype("int32")
+        with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+            model = MLPClassifier(hidden_units=(8,), num_classes=3)
+            model.compile(optimizer=keras.optimizers.SGD(0.5, global_clipnorm=0.01))
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)  # builds everything
+        before = model.get_weights()
+        model.fit(x, y, epochs=1, batch_size=32, shuffle=False, verbose=0,
+                  callbacks=[GradientLogger({str(tmp_path)!r}, histogram_freq=0)])
+        step = np.sqrt(sum(np.sum((b - a) ** 2) for a, b in zip(before, model.get_weights()))) / 0.5
+        events = EventAccumulator({str(tmp_path)!r} + "/train")
+        events.Reload()
+        clipped = float(tf.make_ndarray(events.Tensors("gradients/clipped_global_norm")[0].tensor_proto))
+        print(json.dumps([clipped, float(step)]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    clipped, step = json.loads(out.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(clipped, step, rtol=1e-4)
+    assert 0.01 < clipped <= 0.02 * (1 + 1e-6)
