@@ -143,3 +143,12 @@ def test_a_functional_tape_model_names_the_inner_layer():
     with pytest.raises(AnomalyError) as caught:
         fit(model, x, y)
     assert (caught.value.layer, caught.value.batch) == ("log_shift", 0)
+
+
+def test_under_a_distribution_strategy():
+    x, y = data(bad_rows=[45])
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        model = Net(detect_anomaly=True)
+    with pytest.raises(AnomalyError) as caught:
+        fit(model, x, y)
+    assert (caught.value.layer, caught.value.batch, int(model.optimizer.iterations.numpy())) == ("log_shift", 5, 5)
