@@ -180,8 +180,10 @@ def _first_non_finite_layer(model, x):
         return None, outputs
     layer, (low, high, all_finite) = found[0]
     where = "in its own call, outside its sublayers, " if layer is model else ""
-    text = f"its input ranged over [{low:.6g}, {high:.6g}]" if all_finite else (
-        f"its input already held NaN or inf (finite values from {low:.6g} to {high:.6g})"
+    text = (
+        f"its input ranged over [{low:.6g}, {high:.6g}]"
+        if all_finite
+        else (f"its input already held NaN or inf (finite values from {low:.6g} to {high:.6g})")
     )
     return AnomalyError(
         f"layer '{layer.name}' ({type(layer).__name__}) is the first whose output holds NaN or inf "
@@ -196,8 +198,7 @@ def _loss_or_gradient(model, x, y, y_pred, sample_weight, gradients):
     low, high, _ = _range(tf.nest.flatten(y_pred))
     if not _all_finite(loss):
         return AnomalyError(
-            f"every layer's output is finite (the model's from {low:.6g} to {high:.6g}) but the loss "
-            f"is {float(loss)}."
+            f"every layer's output is finite (the model's from {low:.6g} to {high:.6g}) but the loss is {float(loss)}."
         )
     for slot, gradient in gradients.items():
         if not _all_finite(gradient):

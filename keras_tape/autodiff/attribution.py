@@ -205,8 +205,7 @@ def _check_inputs(model, x) -> tf.Tensor:
         raise TypeError(f"`x` must hold numbers, got dtype {x.dtype.name}.")
     if x.shape.rank is None or x.shape.rank < 2:
         raise ValueError(
-            f"`x` must be a batch of inputs, shape (n, ...) with n the number of examples, "
-            f"got shape {tuple(x.shape)}."
+            f"`x` must be a batch of inputs, shape (n, ...) with n the number of examples, got shape {tuple(x.shape)}."
         )
     return tf.cast(x, tf.float32) if x.dtype.is_integer else x
 
@@ -223,8 +222,7 @@ def _targets(model, x, target) -> tf.Tensor:
     targets = np.broadcast_to(targets, (n,)) if targets.ndim == 0 else targets
     if targets.shape != (n,) or targets.min() < 0 or targets.max() >= count:
         raise ValueError(
-            f"`target` must be one output index in [0, {count}) per example ({n} of them), "
-            f"got {_describe(target)}."
+            f"`target` must be one output index in [0, {count}) per example ({n} of them), got {_describe(target)}."
         )
     return tf.constant(targets, tf.int32)
 

@@ -131,7 +131,8 @@ def _argument_names(f, count: int) -> list[str]:
     except (TypeError, ValueError):  # builtins and some C callables have no signature
         parameters = []
     positional = [
-        p.name for p in parameters
+        p.name
+        for p in parameters
         if p.kind in (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     ]
     return [positional[i] if i < len(positional) else f"args[{i}]" for i in range(count)]

@@ -19,13 +19,15 @@ def linear(x):
 def test_on_a_linear_model_every_method_gives_its_closed_form():
     x = RNG.normal(size=(4, 5)).astype("float32")
     target = np.array([0, 1, 2, 1])
-    expected_gradient = W[:, target].T                       # d (x W)[t] / dx = W[:, t]
+    expected_gradient = W[:, target].T  # d (x W)[t] / dx = W[:, t]
     np.testing.assert_allclose(input_gradient(linear, x, target), expected_gradient, rtol=1e-6)
     np.testing.assert_allclose(smoothgrad(linear, x, target, seed=0), expected_gradient, rtol=1e-5)
     baseline = np.full(5, 0.5, "float32")
     np.testing.assert_allclose(
         integrated_gradients(linear, x, target, baseline=baseline, steps=1),
-        (x - baseline) * expected_gradient, rtol=1e-5, atol=1e-6,
+        (x - baseline) * expected_gradient,
+        rtol=1e-5,
+        atol=1e-6,
     )
 
 
