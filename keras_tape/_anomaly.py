@@ -17,6 +17,7 @@ wrapper turns the failure into an `AnomalyError` naming the batch.
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import keras
 import numpy as np
@@ -105,11 +106,12 @@ def _after_check(gradient):
     return tf.identity(gradient)
 
 
-def checked(model, train_function):
-    """`train_function`, raising the `AnomalyError` its step left instead of TensorFlow's error."""
+def check_train_function(model) -> None:
+    """Wraps `model.train_function` to raise the `AnomalyError` its step left instead of TensorFlow's error."""
+    train_function = model.train_function
     if getattr(train_function, "_checks_anomalies", False):
-        return train_function
-    epoch_start = {"key": None, "step": 0}
+        return
+    epoch_start: dict[str, Any] = {"key": None, "step": 0}
 
     def run(iterator):
         history = getattr(model, "history", None)
@@ -124,13 +126,14 @@ def checked(model, train_function):
             if error is None:
                 raise
             # The update waited for the check, but the step count may not have.
-            model.optimizer.iterations.assign(error.step)
+            model.optimizer.iterations.assign(error.step or 0)
             epoch = epochs_done[-1] + 1 if epochs_done else None
-            batch = error.step - epoch_start["step"] if history is not None else None
-            raise error.at(batch, epoch, error.step) from None
+            step = error.step or 0
+            batch = step - epoch_start["step"] if history is not None else None
+            raise error.at(batch, epoch, step) from None
 
-    run._checks_anomalies = True
-    return run
+    setattr(run, "_checks_anomalies", True)  # noqa: B010 (an attribute of a function)
+    model.train_function = run
 
 
 def _diagnose(model, data, data_count, slots, step, *tensors):
@@ -154,7 +157,7 @@ def _diagnose(model, data, data_count, slots, step, *tensors):
 
 def _first_non_finite_layer(model, x):
     """Runs `model(x)` with every layer's output checked: (AnomalyError or None, outputs)."""
-    found = []
+    found: list[tuple] = []
 
     def watched(layer, call):
         @functools.wraps(call)

@@ -249,8 +249,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         super().make_train_function(force)
         if self.detect_anomaly:
             # Turns the step's failure into the AnomalyError it diagnosed, with the batch's position.
-            self.train_function = _anomaly.checked(self, self.train_function)
-        return self.train_function
+            _anomaly.check_train_function(self)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras learns the batch's shapes by averaging a whole input batch

@@ -110,8 +110,8 @@ def check_gradients(
         analytic = np.asarray(tape_gradient, dtype="float64")
         errors = np.abs(analytic - numeric) / (np.abs(numeric) + atol / rtol)
         worst = max(worst, float(errors.max(initial=0.0)))
-        for index in np.argwhere(errors > rtol):
-            index = tuple(index)
+        for position in np.argwhere(errors > rtol):
+            index = tuple(position)
             failures.append((errors[index], name, leaf, index, analytic[index], numeric[index]))
     if failures:
         error, name, leaf, index, analytic, numeric = max(failures, key=lambda failure: failure[0])

@@ -169,7 +169,7 @@ class _GradientAccumulators:
             # Each replica holds its share of the gradient that optimizer.apply sums.
             summed = context.all_reduce(tf.distribute.ReduceOp.SUM, dense + clipped)
             dense, clipped = summed[: len(dense)], summed[len(dense) :]
-        if clipped:
+        if clipped and self._clipped_norm_sum is not None:
             self._clipped_norm_sum.assign_add(tf.sqrt(tf.add_n([_sum_of_squares(g) for g in clipped])))
         norms = tf.scatter_nd(
             tf.constant(slots, tf.int32, shape=[len(slots), 1]),
