@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _validation
+from keras_tape import _anomaly, _validation
 from keras_tape._guards import SafeEntryPoints, in_memory, is_text
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
 
@@ -51,6 +51,13 @@ class TapeModel(SafeEntryPoints, keras.Model):
             Under loss scaling (mixed_float16) only the loss is checked, since
             the optimizer itself skips overflowing gradients and must see them
             to adjust its scale.
+        detect_anomaly: when True, the first step whose loss or gradients
+            hold NaN or inf stops training, before its update, with a
+            `FloatingPointError` (`keras_tape._anomaly.AnomalyError`) naming
+            the batch, the first layer whose output went non-finite (or the
+            loss, or the variable whose gradient did) and the range of that
+            layer's input. The step then checks finiteness (no XLA); off
+            (the default), it holds no extra operation.
         *args, **kwargs: passed to `keras.Model`: `(inputs, outputs)` for a
             functional model, `name`, `trainable`.
 
@@ -85,7 +92,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
             cls = _functional_class(cls)
         return super(TapeModel, cls).__new__(cls, *args, **kwargs)
 
-    def __init__(self, *args, skip_nonfinite_steps: bool = False, **kwargs):
+    def __init__(self, *args, skip_nonfinite_steps: bool = False, detect_anomaly: bool = False, **kwargs):
         if _functional_arguments(args, kwargs) and not isinstance(self, Functional):
             # A subclass built without arguments passes (inputs, outputs) on to
             # here; Keras would make it functional by rewriting the __bases__
@@ -97,6 +104,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
                 f"`skip_nonfinite_steps` must be True or False, got {skip_nonfinite_steps!r}."
             )
         self.skip_nonfinite_steps = skip_nonfinite_steps
+        self.detect_anomaly = _anomaly.configure(self, detect_anomaly, skip_nonfinite_steps)
         if skip_nonfinite_steps:
             self.skipped_steps = keras.metrics.Sum(name="skipped_steps")
         self._gradient_observers: list[GradientObserver] = []
@@ -170,6 +178,8 @@ class TapeModel(SafeEntryPoints, keras.Model):
         if isinstance(self.optimizer, keras.optimizers.LossScaleOptimizer):
             # Keras looks for overflow in the first replica's gradients only.
             gradients = _overflow_on_every_replica(gradients)
+        if self.detect_anomaly:
+            gradients = _anomaly.check_step(self, data, loss, gradients)
         if self._gradient_observers:
             self._notify_gradient_observers(gradients, variables)
         if self.skip_nonfinite_steps:
@@ -234,6 +244,12 @@ class TapeModel(SafeEntryPoints, keras.Model):
             lambda: strategy.extended.call_for_each_replica(self._apply_and_update_metrics, args=step),
             lambda: None,
         )
+
+    def make_train_function(self, force=False):
+        super().make_train_function(force)
+        if self.detect_anomaly:
+            # Turns the step's failure into the AnomalyError it diagnosed, with the batch's position.
+            _anomaly.check_train_function(self)
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         # Keras learns the batch's shapes by averaging a whole input batch
@@ -466,7 +482,11 @@ class TapeModel(SafeEntryPoints, keras.Model):
         )
 
     def get_config(self):
-        return {**super().get_config(), "skip_nonfinite_steps": self.skip_nonfinite_steps}
+        return {
+            **super().get_config(),
+            "skip_nonfinite_steps": self.skip_nonfinite_steps,
+            "detect_anomaly": self.detect_anomaly,
+        }
 
     def check_training_data(self, x, y) -> None:
         """Refuses in-memory training data that cannot train the model.

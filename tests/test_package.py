@@ -39,7 +39,9 @@ def test_public_names_are_the_submodules_and_classes():
     assert keras_tape.models.LinearRegression is LinearRegression
     assert keras_tape.callbacks.PredictionPlotLogger.__name__ == "PredictionPlotLogger"
     assert callable(keras_tape.data.load_csv) and callable(keras_tape.autodiff.derivative)
-    assert sorted(keras_tape.__all__) == ["TapeModel", "__version__", "autodiff", "callbacks", "data", "models"]
+    assert sorted(keras_tape.__all__) == [
+        "TapeModel", "__version__", "autodiff", "callbacks", "data", "find_learning_rate", "models"
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_tape import _validation
-from keras_tape.autodiff import _condition_number, _symmetric_eigenvalues, loss_hessian
+from keras_tape.autodiff.curvature import _condition_number, _symmetric_eigenvalues, loss_hessian
 from keras_tape.callbacks._writers import SummaryCallback, load_plots, variable_tag
 
 

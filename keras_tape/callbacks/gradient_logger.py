@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import keras
 import tensorflow as tf
 
 from keras_tape import _validation
@@ -24,6 +25,13 @@ class GradientLogger(SummaryCallback):
     `histogram_freq` epochs the epoch's last gradient under
     `gradients/<variable path>/histogram`. The observer is removed when `fit`
     ends, so a later `fit` without this callback runs the plain step.
+
+    When the optimizer clips gradients (`clipnorm`, `global_clipnorm` or
+    `clipvalue`), `gradients/clipped_global_norm` is the global norm of what
+    it applied: the same clipping, done as Keras does it (on each replica's
+    share, before they are summed), to the same gradients. Beside
+    `gradients/global_norm` (before clipping) it shows how often and how
+    hard the clipping bites.
 
     Args:
         log_dir: the run's folder, the `log_dir` of `keras.callbacks.TensorBoard`.
@@ -68,7 +76,9 @@ class GradientLogger(SummaryCallback):
         self._stop_observing()  # left by a fit that raised
         with self.model.distribute_strategy.scope():
             self._accumulators = _GradientAccumulators(
-                self.model.trainable_variables, keep_last=self.histogram_freq > 0
+                self.model.trainable_variables,
+                keep_last=self.histogram_freq > 0,
+                clip=_clipping(self.model.optimizer),
             )
         self.model.add_gradient_observer(self._accumulators.observe)
         self._observed_model = self.model
@@ -103,11 +113,13 @@ class GradientLogger(SummaryCallback):
         means = self._accumulators.take_means()
         if means is None:
             return
-        norms, global_norm = means
+        norms, global_norm, clipped_global_norm = means
         with self.writers["train"].as_default(step=step):
             for variable, norm in zip(self._accumulators.variables, norms):
                 tf.summary.scalar(f"gradients/{variable_tag(variable)}/norm", norm)
             tf.summary.scalar("gradients/global_norm", global_norm)
+            if clipped_global_norm is not None:
+                tf.summary.scalar("gradients/clipped_global_norm", clipped_global_norm)
 
     def _write_histograms(self, epoch: int) -> None:
         with self.writers["train"].as_default(step=epoch):
@@ -122,9 +134,13 @@ class GradientLogger(SummaryCallback):
 
 
 class _GradientAccumulators:
-    """Per-step gradient norms summed in `tf.Variable`s by the observer, read and reset in Python."""
+    """Per-step gradient norms summed in `tf.Variable`s by the observer, read and reset in Python.
 
-    def __init__(self, variables, keep_last: bool):
+    `clip`, when given, maps a replica's gradients to what the optimizer
+    applies; the global norm of the result is summed too.
+    """
+
+    def __init__(self, variables, keep_last: bool, clip=None):
         self.variables = list(variables)
         self._index = {id(v): i for i, v in enumerate(self.variables)}
         aggregation = tf.VariableAggregation.ONLY_FIRST_REPLICA
@@ -134,6 +150,8 @@ class _GradientAccumulators:
 
         self._norm_sums = accumulator(tf.zeros([len(self.variables)]))
         self._global_norm_sum = accumulator(0.0)
+        self._clip = clip
+        self._clipped_norm_sum = accumulator(0.0) if clip else None
         self._steps = accumulator(0, tf.int64)
         self._steps_taken = 0
         self.last = [accumulator(tf.zeros(v.shape)) for v in self.variables] if keep_last else []
@@ -144,10 +162,15 @@ class _GradientAccumulators:
                  if g is not None and id(v) in self._index]
         slots = [slot for slot, _ in pairs]
         dense = [tf.cast(tf.convert_to_tensor(g), tf.float32) for _, g in pairs]
+        # Keras clips each replica's share before summing them.
+        clipped = self._clip(dense) if self._clip else []
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
             # Each replica holds its share of the gradient that optimizer.apply sums.
-            dense = context.all_reduce(tf.distribute.ReduceOp.SUM, dense)
+            summed = context.all_reduce(tf.distribute.ReduceOp.SUM, dense + clipped)
+            dense, clipped = summed[: len(dense)], summed[len(dense) :]
+        if clipped and self._clipped_norm_sum is not None:
+            self._clipped_norm_sum.assign_add(tf.sqrt(tf.add_n([_sum_of_squares(g) for g in clipped])))
         norms = tf.scatter_nd(
             tf.constant(slots, tf.int32, shape=[len(slots), 1]),
             tf.sqrt(tf.stack([_sum_of_squares(g) for g in dense])) if dense else tf.zeros([0]),
@@ -165,14 +188,21 @@ class _GradientAccumulators:
         return self._steps_taken + int(self._steps.numpy())
 
     def take_means(self):
-        """Returns (mean norm per variable, mean global norm) since the last call, or None."""
+        """Returns the means since the last call, or None if no step was taken.
+
+        The means are (norm per variable, global norm, clipped global norm or
+        None when the optimizer does not clip).
+        """
         steps = int(self._steps.numpy())
         if steps == 0:
             return None
         self._steps_taken += steps
-        means = self._norm_sums.numpy() / steps, float(self._global_norm_sum.numpy()) / steps
+        clipped = None if self._clipped_norm_sum is None else float(self._clipped_norm_sum.numpy()) / steps
+        means = self._norm_sums.numpy() / steps, float(self._global_norm_sum.numpy()) / steps, clipped
         self._norm_sums.assign(tf.zeros_like(self._norm_sums))
         self._global_norm_sum.assign(0.0)
+        if self._clipped_norm_sum is not None:
+            self._clipped_norm_sum.assign(0.0)
         self._steps.assign(0)
         return means
 
@@ -190,6 +220,27 @@ def _sum_of_squares(gradient):
         return tf.reduce_sum(squares)
     columns = gradient.shape[-1]
     return tf.reduce_sum(tf.linalg.matvec(tf.reshape(squares, [-1, columns]), tf.ones([columns], squares.dtype)))
+
+
+def _clipping(optimizer):
+    """The clipping `optimizer` applies to a list of gradients, or None if it does not clip.
+
+    The rules of Keras optimizers, from their public `clipnorm`,
+    `global_clipnorm` and `clipvalue` (at most one is set): each gradient's
+    own norm, the norm of all of them together, or each entry, clipped.
+    """
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        optimizer = optimizer.inner_optimizer  # it clips the unscaled gradients
+    clipnorm, global_clipnorm, clipvalue = (
+        getattr(optimizer, name, None) for name in ("clipnorm", "global_clipnorm", "clipvalue")
+    )
+    if clipnorm:
+        return lambda gradients: [tf.clip_by_norm(g, clipnorm) for g in gradients]
+    if global_clipnorm:
+        return lambda gradients: tf.clip_by_global_norm(gradients, global_clipnorm)[0] if gradients else []
+    if clipvalue:
+        return lambda gradients: [tf.clip_by_value(g, -clipvalue, clipvalue) for g in gradients]
+    return None
 
 
 def _check_update_freq(update_freq):

@@ -15,6 +15,19 @@ from keras_tape.models import MLPClassifier
 
 TOLERANCE = dict(rtol=1e-6, atol=1e-6)
 
+# Start of a script run in a fresh process: logical devices must be set before TensorFlow starts.
+TWO_CPUS = textwrap.dedent("""
+        import json, keras, numpy as np, tensorflow as tf
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+        from keras_tape.callbacks import GradientLogger
+        from keras_tape.models import MLPClassifier
+        rng = np.random.default_rng(3)
+        x = rng.normal(size=(32, 6)).astype("float32")
+        y = (x[:, 0] > 0).astype("int32")
+""")
+
 
 def classifier(**compile_kwargs):
     model = MLPClassifier(hidden_units=(8,), num_classes=3)
@@ -31,6 +44,11 @@ def own_tape_norms(model, weights, x, y) -> dict:
         loss = tf.reduce_mean(losses)
     gradients = tape.gradient(loss, model.trainable_variables)
     return {v.path: (float(tf.norm(g)), g.numpy()) for v, g in zip(model.trainable_variables, gradients)}
+
+
+def step_length(before, after) -> float:
+    """The L2 distance between two lists of weights: how far one SGD step moved them."""
+    return float(np.sqrt(sum(np.sum((b - a) ** 2) for a, b in zip(before, after))))
 
 
 def record_weights(model, hook):
@@ -120,16 +138,7 @@ def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
 @pytest.mark.multiprocess
 def test_two_replicas_log_the_gradient_of_the_whole_batch(tmp_path):
     # Logical devices must be set before TensorFlow starts, hence a fresh process.
-    script = textwrap.dedent(f"""
-        import json, keras, numpy as np, tensorflow as tf
-        cpu = tf.config.list_physical_devices("CPU")[0]
-        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-        from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        from keras_tape.callbacks import GradientLogger
-        from keras_tape.models import MLPClassifier
-        rng = np.random.default_rng(3)
-        x = rng.normal(size=(32, 6)).astype("float32")
-        y = (x[:, 0] > 0).astype("int32")
+    script = TWO_CPUS + textwrap.dedent(f"""
         norms = []
         for name, strategy in [("one", tf.distribute.get_strategy()),
                                ("two", tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))]:
@@ -184,3 +193,74 @@ def test_sum_of_squares_matches_numpy_for_every_rank(shape, jit_compile):
     gradient = np.random.default_rng(len(shape)).normal(size=shape).astype("float32")
     value = tf.function(_sum_of_squares, jit_compile=jit_compile)(tf.constant(gradient))
     np.testing.assert_allclose(value.numpy(), np.sum(gradient.astype("float64") ** 2), rtol=1e-5)
+
+
+@pytest.mark.parametrize("clipping", [{"global_clipnorm": 0.01}, {"clipnorm": 0.01}, {"clipvalue": 0.002}])
+def test_clipped_norm_is_the_norm_of_the_step_sgd_took(tmp_path, blobs, read_events, clipping):
+    x, y = blobs
+    learning_rate = 0.5
+    model = MLPClassifier(hidden_units=(8,), num_classes=3)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate, **clipping))
+    weights, recorder = record_weights(model, "on_epoch_begin")
+    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    weights.append(model.get_weights())
+
+    events = read_events(tmp_path / "train")
+    raw = np.array([value for _, value in events["gradients/global_norm"]])
+    clipped = np.array([value for _, value in events["gradients/clipped_global_norm"]])
+    # Plain SGD moves the weights by exactly learning_rate times the clipped gradient.
+    steps = [step_length(w0, w1) / learning_rate for w0, w1 in zip(weights, weights[1:])]
+    np.testing.assert_allclose(clipped, steps, rtol=1e-4)
+    assert np.all(clipped < raw)
+    if "global_clipnorm" in clipping:
+        assert np.all(clipped <= 0.01 * (1 + 1e-6)) and np.all(raw > 0.01)
+
+
+def test_no_clipped_norm_when_the_optimizer_does_not_clip(tmp_path, blobs, read_events):
+    x, y = blobs
+    classifier().fit(x, y, epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path, histogram_freq=0)])
+    events = read_events(tmp_path / "train")
+    assert "gradients/global_norm" in events and "gradients/clipped_global_norm" not in events
+
+
+def test_clipped_norm_under_mixed_precision_is_unscaled(tmp_path, blobs, read_events):
+    keras.mixed_precision.set_dtype_policy("mixed_float16")
+    x, y = blobs
+    model = MLPClassifier(hidden_units=(8,), num_classes=3)
+    model.compile(optimizer=keras.optimizers.SGD(0.5, global_clipnorm=0.01))
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    weights, recorder = record_weights(model, "on_epoch_begin")
+    model.fit(x, y, epochs=2, batch_size=len(x), shuffle=False, verbose=0,
+              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    weights.append(model.get_weights())
+    events = read_events(tmp_path / "train")
+    clipped = [value for _, value in events["gradients/clipped_global_norm"]]
+    steps = [step_length(w0, w1) / 0.5 for w0, w1 in zip(weights, weights[1:])]
+    # float16 forward pass, float32 weights and update: the step's length is the clipped norm.
+    np.testing.assert_allclose(clipped, steps, rtol=1e-3)
+    assert np.all(np.array(clipped) <= 0.01 * (1 + 1e-6))
+
+
+@pytest.mark.multiprocess
+def test_two_replicas_clip_their_shares_before_summing(tmp_path):
+    # As Keras does: each replica clips its share to 0.01, so the applied step may reach 0.02.
+    script = TWO_CPUS + textwrap.dedent(f"""
+        with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+            model = MLPClassifier(hidden_units=(8,), num_classes=3)
+            model.compile(optimizer=keras.optimizers.SGD(0.5, global_clipnorm=0.01))
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0)  # builds everything
+        before = model.get_weights()
+        model.fit(x, y, epochs=1, batch_size=32, shuffle=False, verbose=0,
+                  callbacks=[GradientLogger({str(tmp_path)!r}, histogram_freq=0)])
+        step = np.sqrt(sum(np.sum((b - a) ** 2) for a, b in zip(before, model.get_weights()))) / 0.5
+        events = EventAccumulator({str(tmp_path)!r} + "/train")
+        events.Reload()
+        clipped = float(tf.make_ndarray(events.Tensors("gradients/clipped_global_norm")[0].tensor_proto))
+        print(json.dumps([clipped, float(step)]))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    clipped, step = json.loads(out.stdout.strip().splitlines()[-1])
+    np.testing.assert_allclose(clipped, step, rtol=1e-4)
+    assert 0.01 < clipped <= 0.02 * (1 + 1e-6)

@@ -83,6 +83,39 @@ def test_flat_inputs_are_squares_or_rows_and_every_n_epochs(tmp_path, read_event
                                atol=QUANTUM)
 
 
+def integrated_gradient_map(model, image, label, steps=50):
+    """|integrated gradients| / its max for one image from a black one: trapezoid rule, own tape per step."""
+    total = np.zeros_like(image, dtype="float64")
+    for k in range(steps + 1):
+        point = tf.constant(image[np.newaxis] * (k / steps))
+        with tf.GradientTape() as tape:
+            tape.watch(point)
+            chosen = model(point)[0, int(label)]
+        total += tape.gradient(chosen, point).numpy()[0] * (0.5 if k in (0, steps) else 1.0) / steps
+    magnitude = np.abs(image * total)
+    return magnitude / magnitude.max()
+
+
+def test_integrated_and_smoothgrad_maps(tmp_path, read_events, digits):
+    x, y, images, labels = digits
+    model = MLPClassifier(hidden_units=(8,))
+    model.compile()
+    model.fit(x, y, epochs=1, batch_size=100, verbose=0, callbacks=[
+        SaliencyLogger(tmp_path, images, labels=labels, method="integrated"),
+        SaliencyLogger(tmp_path, images, labels=labels, method="smoothgrad"),
+    ])
+    events = read_events(tmp_path / "train")
+    [(_, maps)] = decoded(events, "saliency/integrated_gradients")
+    for i, image in enumerate(images):
+        np.testing.assert_allclose(maps[i, ..., 0], integrated_gradient_map(model, image, labels[i]), atol=QUANTUM)
+    [(_, smooth)] = decoded(events, "saliency/smoothgrad")
+    # Averaged over noisy copies: close to, not equal to, the plain gradient.
+    plain = np.stack([input_gradient_map(model, image, label) for image, label in zip(images, labels)])
+    assert smooth.shape == (4, 8, 8, 1) and smooth.max() == 1.0
+    assert 0 < np.abs(smooth[..., 0] - plain).mean() < 0.25
+    assert "saliency/maps" not in events
+
+
 def test_labels_outside_the_models_classes_are_refused_before_training(tmp_path, blobs):
     x, y = blobs
     model = MLPClassifier(hidden_units=(4,), num_classes=3)
@@ -101,6 +134,7 @@ def test_labels_outside_the_models_classes_are_refused_before_training(tmp_path,
         ({"images": [["a"]]}, TypeError, "`images` must be a numeric array"),
         ({"labels": [0, 1]}, ValueError, r"`labels` must hold one integer label per image, shape \(3,\)"),
         ({"every": 0}, ValueError, "`every` must be an integer >= 1, got 0"),
+        ({"method": "occlusion"}, ValueError, "`method` must be one of 'gradient', 'smoothgrad', 'integrated'"),
     ],
 )
 def test_arguments_are_validated(tmp_path, kwargs, error, message):
