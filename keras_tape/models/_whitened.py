@@ -48,7 +48,7 @@ class WhitenedRegression(TapeModel):
             name="feature_mean", shape=(p,), initializer="zeros", trainable=False
         )
         self.whitening = self.add_weight(
-            name="whitening", shape=(p, p), initializer=keras.initializers.Identity(), trainable=False
+            name="whitening", shape=(p, p), initializer="identity", trainable=False
         )
         self.adapted = self.add_weight(
             name="adapted", shape=(), initializer="zeros", trainable=False
