@@ -36,17 +36,32 @@ def compute_loss(model: keras.Model, x, y, y_pred, sample_weight, training: bool
     return model.compute_loss(x, y, y_pred, sample_weight)
 
 
-def unscale_loss_for_distribution(loss):
-    """One replica's loss, multiplied back to the whole batch's under a strategy.
+# Keras 3.8+ divides each replica's loss by the number of replicas, so that
+# the gradients optimizer.apply sums across replicas average to the whole
+# batch's (keras-team/keras#20609, fixing #19891). Keras 3.7 does not: its
+# replicas' summed gradients, and so its steps, are N times the whole batch's
+# (TapeModel keeps stock's step, hence this too).
+_LOSS_DIVIDED_AMONG_REPLICAS = KERAS_VERSION >= (3, 8)
 
-    Keras 3.8+ divides each replica's loss by the number of replicas, so
-    that their summed gradients average, and reports it multiplied back
-    (its private `unscale_loss_for_distribution`); Keras 3.7 does neither.
+
+def unscale_loss_for_distribution(loss):
+    """One replica's loss, multiplied back to the whole batch's where Keras divided it.
+
+    Keras 3.8+ reports the loss multiplied back (its private
+    `unscale_loss_for_distribution`); Keras 3.7 never divided it.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    if KERAS_VERSION >= (3, 8) and replicas > 1:
+    if _LOSS_DIVIDED_AMONG_REPLICAS and replicas > 1:
         return loss * replicas
     return loss
+
+
+def replica_gradient_reduction() -> tf.distribute.ReduceOp:
+    """How the replicas' gradients combine into the gradient of the whole batch's loss.
+
+    Their sum where Keras divided each replica's loss (3.8+), else their mean.
+    """
+    return tf.distribute.ReduceOp.SUM if _LOSS_DIVIDED_AMONG_REPLICAS else tf.distribute.ReduceOp.MEAN
 
 
 def loss_tracker(model: keras.Model) -> keras.metrics.Mean:

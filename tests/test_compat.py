@@ -62,14 +62,18 @@ def test_loss_tracker_is_the_metric_fit_and_evaluate_report_as_loss():
     assert float(tracker.result()) == pytest.approx(reported, rel=1e-6)
 
 
-def test_loss_is_divided_among_replicas_from_keras_3_8_on():
-    # Keras's own pair of helpers exists exactly where the loss is divided.
+def test_loss_is_divided_among_replicas_exactly_where_keras_has_its_helpers():
+    # Keras 3.8 brought the division (keras-team/keras#20609) with this pair of helpers.
     from keras.src.losses import loss as keras_loss
 
-    assert hasattr(keras_loss, "unscale_loss_for_distribution") == (_compat.KERAS_VERSION >= (3, 8))
-    loss = tf.constant(2.5)
-    assert float(_compat.unscale_loss_for_distribution(loss)) == 2.5  # one replica: unchanged
-    # Two replicas: tests/test_tape_model.py::test_mirrored_strategy_reports_unscaled_loss.
+    divided = hasattr(keras_loss, "scale_loss_for_distribution")
+    assert divided == hasattr(keras_loss, "unscale_loss_for_distribution") == (_compat.KERAS_VERSION >= (3, 8))
+    assert _compat._LOSS_DIVIDED_AMONG_REPLICAS == divided
+    expected = tf.distribute.ReduceOp.SUM if divided else tf.distribute.ReduceOp.MEAN
+    assert _compat.replica_gradient_reduction() == expected
+    assert float(_compat.unscale_loss_for_distribution(tf.constant(2.5))) == 2.5  # one replica: unchanged
+    # Two replicas, on every supported Keras: test_tape_model.py::test_mirrored_strategy_reports_unscaled_loss
+    # and callbacks/test_gradient_logger.py::test_two_replicas_log_the_gradient_of_the_whole_batch.
 
 
 def test_symbolic_build_hook_gets_an_iterator_of_the_first_batch():
