@@ -6,7 +6,9 @@ newest. Each name here stands for one API that Keras or TensorFlow keeps
 private, or that changed between those versions; its comment names the
 versions and the reason. `tests/test_compat.py` checks every assumption
 made here against the installed versions, so an upstream change fails
-loudly there instead of training silently wrong.
+loudly there instead of training silently wrong. The one private name
+outside this module is the hook `TapeModel._maybe_symbolic_build`, which
+must sit on the class to override Keras's (see `first_distributed_batch`).
 """
 
 from __future__ import annotations
