@@ -24,7 +24,7 @@ test: $(STAMP)
 # own, on the tests of the step's parity with stock Keras, the models,
 # save/load, the callbacks and every private API keras_tape/_compat.py uses.
 OLDEST       := .venv-oldest
-OLDEST_PINS  := tensorflow==2.16.1 keras==3.7.0 numpy==1.26.4
+OLDEST_PINS  := tensorflow==2.16.1 keras==3.8.0 numpy==1.26.4
 OLDEST_TESTS := tests/test_compat.py tests/test_tape_model.py tests/models tests/test_saving.py \
                 tests/callbacks tests/test_pipeline.py tests/test_nonfinite.py
 

@@ -1,7 +1,7 @@
 """Every private or version-dependent Keras and TensorFlow API keras-tape uses.
 
 keras-tape supports the versions `pyproject.toml` declares, from the oldest
-pair CI tests (`make test-oldest`: TensorFlow 2.16, Keras 3.7) to the
+pair CI tests (`make test-oldest`: TensorFlow 2.16, Keras 3.8) to the
 newest. Each name here stands for one API that Keras or TensorFlow keeps
 private, or that changed between those versions; its comment names the
 versions and the reason. `tests/test_compat.py` checks every assumption
@@ -38,32 +38,16 @@ def compute_loss(model: keras.Model, x, y, y_pred, sample_weight, training: bool
     return model.compute_loss(x, y, y_pred, sample_weight)
 
 
-# Keras 3.8+ divides each replica's loss by the number of replicas, so that
-# the gradients optimizer.apply sums across replicas average to the whole
-# batch's (keras-team/keras#20609, fixing #19891). Keras 3.7 does not: its
-# replicas' summed gradients, and so its steps, are N times the whole batch's
-# (TapeModel keeps stock's step, hence this too).
-_LOSS_DIVIDED_AMONG_REPLICAS = KERAS_VERSION >= (3, 8)
-
-
 def unscale_loss_for_distribution(loss):
-    """One replica's loss, multiplied back to the whole batch's where Keras divided it.
+    """One replica's loss, multiplied back to the whole batch's under a strategy.
 
-    Keras 3.8+ reports the loss multiplied back (its private
-    `unscale_loss_for_distribution`); Keras 3.7 never divided it.
+    Keras 3.8+ divides each replica's loss by the number of replicas, so
+    that the gradients optimizer.apply sums average (keras-team/keras#20609;
+    before it, N replicas took N-times steps), and reports it multiplied
+    back with its private `unscale_loss_for_distribution`.
     """
     replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    if _LOSS_DIVIDED_AMONG_REPLICAS and replicas > 1:
-        return loss * replicas
-    return loss
-
-
-def replica_gradient_reduction() -> tf.distribute.ReduceOp:
-    """How the replicas' gradients combine into the gradient of the whole batch's loss.
-
-    Their sum where Keras divided each replica's loss (3.8+), else their mean.
-    """
-    return tf.distribute.ReduceOp.SUM if _LOSS_DIVIDED_AMONG_REPLICAS else tf.distribute.ReduceOp.MEAN
+    return loss * replicas if replicas > 1 else loss
 
 
 def loss_tracker(model: keras.Model) -> keras.metrics.Mean:

@@ -22,11 +22,11 @@ def line_model():
 
 def test_keras_version_is_parsed_from_keras():
     assert _compat.KERAS_VERSION == tuple(int(p) for p in keras.__version__.split(".")[:2])
-    assert _compat.KERAS_VERSION >= (3, 7)  # the oldest pair pyproject.toml declares and CI tests
+    assert _compat.KERAS_VERSION >= (3, 8)  # the oldest pair pyproject.toml declares and CI tests
 
 
 def test_keras_tree_maps_none_as_a_leaf_without_being_asked():
-    # keras_tape/_pipeline.py relies on it: Keras 3.7-3.11 have no `none_is_leaf`, 3.12+ default it to True.
+    # keras_tape/_pipeline.py relies on it: Keras 3.8-3.11 have no `none_is_leaf`, 3.12+ default it to True.
     arrays = (np.arange(4), None, {"b": np.ones(2), "a": np.zeros(3)})
     heads = keras.tree.map_structure(lambda a: "none" if a is None else a[:1], arrays)
     assert heads[1] == "none" and heads[0].tolist() == [0] and heads[2]["b"].tolist() == [1.0]
@@ -62,18 +62,16 @@ def test_loss_tracker_is_the_metric_fit_and_evaluate_report_as_loss():
     assert float(tracker.result()) == pytest.approx(reported, rel=1e-6)
 
 
-def test_loss_is_divided_among_replicas_exactly_where_keras_has_its_helpers():
+def test_keras_divides_the_loss_among_replicas_and_multiplies_it_back_as_we_do():
     # Keras 3.8 brought the division (keras-team/keras#20609) with this pair of helpers.
     from keras.src.losses import loss as keras_loss
 
-    divided = hasattr(keras_loss, "scale_loss_for_distribution")
-    assert divided == hasattr(keras_loss, "unscale_loss_for_distribution") == (_compat.KERAS_VERSION >= (3, 8))
-    assert _compat._LOSS_DIVIDED_AMONG_REPLICAS == divided
-    expected = tf.distribute.ReduceOp.SUM if divided else tf.distribute.ReduceOp.MEAN
-    assert _compat.replica_gradient_reduction() == expected
-    assert float(_compat.unscale_loss_for_distribution(tf.constant(2.5))) == 2.5  # one replica: unchanged
-    # Two replicas, on every supported Keras: test_tape_model.py::test_mirrored_strategy_reports_unscaled_loss
-    # and callbacks/test_gradient_logger.py::test_two_replicas_log_the_gradient_of_the_whole_batch.
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():  # one replica: nothing to divide
+        assert float(keras_loss.scale_loss_for_distribution(tf.constant(2.5))) == 2.5
+    assert float(_compat.unscale_loss_for_distribution(tf.constant(2.5))) == 2.5
+    for helper in (keras_loss.scale_loss_for_distribution, keras_loss.unscale_loss_for_distribution):
+        assert "num_replicas_in_sync" in inspect.getsource(helper)
+    # Two replicas: test_tape_model.py::test_mirrored_strategy_reports_unscaled_loss.
 
 
 def test_symbolic_build_hook_gets_an_iterator_of_the_first_batch():

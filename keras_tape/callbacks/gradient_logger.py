@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from keras_tape import _compat, _validation
+from keras_tape import _validation
 from keras_tape.callbacks._writers import SummaryCallback, variable_tag
 from keras_tape.tape_model import TapeModel
 
@@ -144,8 +144,8 @@ class _GradientAccumulators:
         dense = [tf.cast(tf.convert_to_tensor(g), tf.float32) for _, g in pairs]
         context = tf.distribute.get_replica_context()
         if context is not None and context.num_replicas_in_sync > 1:
-            # Each replica holds its part of the whole batch's gradient.
-            dense = context.all_reduce(_compat.replica_gradient_reduction(), dense)
+            # Each replica holds its share of the gradient that optimizer.apply sums.
+            dense = context.all_reduce(tf.distribute.ReduceOp.SUM, dense)
         norms = tf.scatter_nd(
             tf.constant(slots, tf.int32, shape=[len(slots), 1]),
             tf.sqrt(tf.stack([_sum_of_squares(g) for g in dense])) if dense else tf.zeros([0]),

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_tape import _compat
 from keras_tape.callbacks import GradientLogger
 from keras_tape.models import MLPClassifier
 
@@ -146,10 +145,7 @@ def test_two_replicas_log_the_gradient_of_the_whole_batch(tmp_path):
     assert out.returncode == 0, out.stderr[-3000:]
     one_replica, two_replicas = json.loads(out.stdout.strip().splitlines()[-1])
     assert len(two_replicas) == 2
-    # Keras 3.7 steps twice as far on two replicas as on one (keras-team/keras#20609): the
-    # weights, hence the gradients, part after the first step; Keras 3.8+ trains alike.
-    steps_alike = 2 if _compat.KERAS_VERSION >= (3, 8) else 1
-    np.testing.assert_allclose(two_replicas[:steps_alike], one_replica[:steps_alike], rtol=1e-5)
+    np.testing.assert_allclose(two_replicas, one_replica, rtol=1e-5)
 
 
 def test_refuses_a_model_that_is_not_a_tape_model(tmp_path, blobs):
