@@ -21,7 +21,7 @@ def line_model():
 
 
 def test_keras_version_is_parsed_from_keras():
-    assert _compat.KERAS_VERSION == tuple(int(p) for p in keras.__version__.split(".")[:2])
+    assert tuple(int(p) for p in keras.__version__.split(".")[:2]) == _compat.KERAS_VERSION
     assert _compat.KERAS_VERSION >= (3, 8)  # the oldest pair pyproject.toml declares and CI tests
 
 
@@ -83,9 +83,7 @@ def test_symbolic_build_hook_gets_an_iterator_of_the_first_batch():
                 seen.append(_compat.first_distributed_batch(iterator))
             return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
 
-    assert list(inspect.signature(keras.Model._maybe_symbolic_build).parameters) == [
-        "self", "iterator", "data_batch"
-    ]
+    assert list(inspect.signature(keras.Model._maybe_symbolic_build).parameters) == ["self", "iterator", "data_batch"]
     x = np.arange(6, dtype="float32")[:, None]
     with tf.distribute.OneDeviceStrategy("/cpu:0").scope():
         model = Spy([keras.Input((1,)), keras.layers.Dense(1)])
@@ -108,7 +106,11 @@ def test_multi_worker_test_is_the_one_keras_reduces_logs_with():
     mirrored = tf.distribute.MirroredStrategy(["/cpu:0"])
     assert mirrored.extended._in_multi_worker_mode() is False
     for strategy in (tf.distribute.get_strategy(), mirrored):
-        assert _compat.multi_worker_mean_reduction(strategy) is keras_trainer._collective_all_reduce_multi_worker(strategy) is False
+        assert (
+            _compat.multi_worker_mean_reduction(strategy)
+            is keras_trainer._collective_all_reduce_multi_worker(strategy)
+            is False
+        )
 
 
 def test_functional_is_the_class_of_functional_models():
