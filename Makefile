@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: test test-fast lint demo bench clean
+.PHONY: test test-fast test-oldest lint demo bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,24 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check keras_tape tests benchmarks examples
 	$(BIN)/mypy
 
+# The oldest TensorFlow/Keras pair pyproject.toml declares, in a venv of its
+# own, on the tests of the step's parity with stock Keras, the models,
+# save/load, the callbacks and every private API keras_tape/_compat.py uses.
+OLDEST       := .venv-oldest
+OLDEST_PINS  := tensorflow==2.16.1 keras==3.8.0 numpy==1.26.4
+OLDEST_TESTS := tests/test_compat.py tests/test_tape_model.py tests/models tests/test_saving.py \
+                tests/callbacks tests/test_pipeline.py tests/test_nonfinite.py
+
+$(OLDEST)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/python -m pip install --quiet --upgrade pip
+	$(OLDEST)/bin/python -m pip install --quiet -e ".[test]" $(OLDEST_PINS)
+	touch $@
+
+test-oldest: $(OLDEST)/.installed
+	$(OLDEST)/bin/python -c "import keras, tensorflow; print('oldest pair: tensorflow', tensorflow.__version__, 'keras', keras.__version__)"
+	$(OLDEST)/bin/python -m pytest $(OLDEST_TESTS)
+
 demo: $(STAMP)
 	$(BIN)/keras-tape demo
 
@@ -36,4 +54,4 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(OLDEST) build *.egg-info

@@ -23,6 +23,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_tape import _compat
+
 # The diagnosis made inside the step, keyed by id(model), waiting for the
 # training function's wrapper to raise it with the batch's position.
 _PENDING: dict[int, AnomalyError] = {}
@@ -197,7 +199,7 @@ def _first_non_finite_layer(model, x):
 
 
 def _loss_or_gradient(model, x, y, y_pred, sample_weight, gradients):
-    loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
+    loss = _compat.compute_loss(model, x, y, y_pred, sample_weight, training=True)
     low, high, _ = _range(tf.nest.flatten(y_pred))
     if not _all_finite(loss):
         return AnomalyError(

@@ -36,8 +36,8 @@ def split_validation(x, y, sample_weight, validation_split: float):
             f"`validation_split` {validation_split} leaves no {'training' if split_at == 0 else 'validation'} "
             f"rows out of {n}; it must be a fraction that keeps both parts non-empty."
         )
-    head = keras.tree.map_structure(lambda a: None if a is None else a[:split_at], arrays, none_is_leaf=True)
-    tail = keras.tree.map_structure(lambda a: None if a is None else a[split_at:], arrays, none_is_leaf=True)
+    head = keras.tree.map_structure(lambda a: None if a is None else a[:split_at], arrays)
+    tail = keras.tree.map_structure(lambda a: None if a is None else a[split_at:], arrays)
     return head, tail
 
 

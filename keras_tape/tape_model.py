@@ -8,13 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _anomaly, _validation
+from keras_tape import _anomaly, _compat, _validation
+from keras_tape._compat import Functional
 from keras_tape._guards import SafeEntryPoints, in_memory, is_text
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
-
-# Keras exports no name for the class of functional models (`keras.Model(inputs,
-# outputs)` returns one); TapeModel mixes it in to make functional TapeModels.
-from keras.src.models.functional import Functional  # noqa: E402
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
@@ -169,7 +166,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x, y, y_pred, sample_weight, training=True)
+            loss = _compat.compute_loss(self, x, y, y_pred, sample_weight, training=True)
             # Under mixed_float16 the optimizer multiplies the loss so that small
             # gradients do not underflow; `apply` divides them back.
             scaled_loss = self.optimizer.scale_loss(loss)
@@ -190,7 +187,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
     def test_step(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
+        loss = _compat.compute_loss(self, x, y, y_pred, sample_weight, training=False)
         return self._update_metrics(x, y, y_pred, loss, sample_weight)
 
     def predict_step(self, data):
@@ -198,13 +195,10 @@ class TapeModel(SafeEntryPoints, keras.Model):
         return self(x, training=False)
 
     def _update_metrics(self, x, y, y_pred, loss, sample_weight):
-        # Keras divides each replica's loss by the number of replicas so that
-        # summed gradients average; the reported loss must not be divided.
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas > 1:
-            loss = loss * replicas
+        # The reported loss is the whole batch's, not one replica's share.
+        loss = _compat.unscale_loss_for_distribution(loss)
         batch_size = tf.shape(keras.tree.flatten(x)[0])[0]
-        _loss_tracker(self).update_state(loss, sample_weight=batch_size)
+        _compat.loss_tracker(self).update_state(loss, sample_weight=batch_size)
         return _step_logs(self.compute_metrics(x, y, y_pred, sample_weight=sample_weight))
 
     def _apply_if_finite(self, x, y, y_pred, loss, sample_weight, gradients, variables):
@@ -256,9 +250,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         # across replicas, which MultiWorkerMirroredStrategy cannot do
         # (keras-team/keras#20585); one replica's share has the same structure.
         if iterator is not None and self.distribute_strategy.num_replicas_in_sync > 1:
-            for _, _, batches in iterator:
-                batch = next(batches)
-                break
+            batch = _compat.first_distributed_batch(iterator)
             local_results = self.distribute_strategy.experimental_local_results
             data_batch = keras.tree.map_structure(
                 lambda v: local_results(v)[0] if isinstance(v, tf.distribute.DistributedValues) else v, batch
@@ -543,20 +535,12 @@ def _overflow_on_every_replica(gradients):
 def _step_logs(logs: dict) -> dict:
     """A step's logs, shaped for the cross-replica reduction Keras applies to them."""
     strategy = tf.distribute.get_strategy()
-    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode():
+    if _compat.multi_worker_mean_reduction(strategy):
         # Keras averages a multi-worker step's logs with
         # strategy.reduce("MEAN", value, axis=0), which needs an axis to
         # average over (keras-team/keras#20585): one replica, one entry.
         return {name: tf.reshape(value, [1]) for name, value in logs.items()}
     return logs
-
-
-def _loss_tracker(model: keras.Model) -> keras.metrics.Mean:
-    # fit() and evaluate() report the running "loss" from the Mean metric that
-    # compile() creates as the private `_loss_tracker`; Keras has no public
-    # handle to it, and a step that owned a second tracker would report "loss"
-    # twice. This is the one place we touch it.
-    return model._loss_tracker
 
 
 def _functional_arguments(args, kwargs) -> bool:

@@ -13,6 +13,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_tape import _compat
 from keras_tape._validation import _describe, check_array, check_float
 from keras_tape.autodiff.derivatives import TensorLike, hessian
 
@@ -82,10 +83,9 @@ def loss_hessian(model: keras.Model, x: Any, y: Any, sample_weight: Any = None) 
     def loss(weights):
         # `model` reads the weights itself; `hessian` watches them.
         y_pred = model(x, training=False)
-        value = model.compute_loss(x, y, y_pred, sample_weight, training=True)
-        # Inside a tf.distribute scope Keras divides every loss by the number of
-        # replicas, so that their gradients sum; this one is the whole batch's.
-        return value * tf.distribute.get_strategy().num_replicas_in_sync
+        value = _compat.compute_loss(model, x, y, y_pred, sample_weight, training=True)
+        # Under a tf.distribute strategy Keras may return one replica's share; this is the whole batch's.
+        return _compat.unscale_loss_for_distribution(value)
 
     return np.asarray(hessian(loss, variables, unconnected="zero"), dtype="float64")
 
