@@ -50,6 +50,15 @@ def unscale_loss_for_distribution(loss):
     return loss * replicas if replicas > 1 else loss
 
 
+def is_fit_validation(evaluate_kwargs: dict) -> bool:
+    """Whether an `evaluate` call is fit()'s own per-epoch validation.
+
+    Keras 3.0+ marks it with the private keyword `_use_cached_eval_dataset`
+    (keras/src/backend/tensorflow/trainer.py); fit has checked that data once.
+    """
+    return bool(evaluate_kwargs.get("_use_cached_eval_dataset"))
+
+
 def loss_tracker(model: keras.Model) -> keras.metrics.Mean:
     """The Mean metric behind the "loss" that fit() and evaluate() report.
 

@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _atomic
+from keras_tape import _atomic, _compat
 
 
 class SafeEntryPoints:
@@ -55,7 +55,7 @@ class SafeEntryPoints:
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         # Not at each epoch of fit's validation: fit decides what it checks, once.
-        if not kwargs.get("_use_cached_eval_dataset"):
+        if not _compat.is_fit_validation(kwargs):
             self._check_if_in_memory(x, y)
         return super().evaluate(x, y, *args, **kwargs)
 

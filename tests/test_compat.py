@@ -119,3 +119,20 @@ def test_functional_is_the_class_of_functional_models():
     assert type(functional) is _compat.Functional
     assert issubclass(_compat.Functional, keras.Model)
     assert not isinstance(keras.Model(), _compat.Functional)
+
+
+def test_fit_marks_its_validation_evaluate_with_the_keyword_we_read():
+    seen = []
+
+    class Probe(keras.Model):
+        def evaluate(self, *args, **kwargs):
+            seen.append(_compat.is_fit_validation(kwargs))
+            return super().evaluate(*args, **kwargs)
+
+    inputs = keras.Input((2,))
+    model = Probe(inputs, keras.layers.Dense(1)(inputs))
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.zeros((8, 2), "float32")
+    model.fit(x, x[:, :1], validation_data=(x, x[:, :1]), epochs=2, verbose=0)
+    model.evaluate(x, x[:, :1], verbose=0)
+    assert seen == [True, True, False]
