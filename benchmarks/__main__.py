@@ -48,7 +48,8 @@ def main() -> None:
     speed = section("Speed (ratios against the first row of each group)", bench_speed.run(args.quick), SPEED_COLUMNS)
     fresh = section(
         "Fresh processes: import, time to accuracy (ratios against the first row of each group)",
-        bench_fresh.run(args.quick), FRESH_COLUMNS,
+        bench_fresh.run(args.quick),
+        FRESH_COLUMNS,
     )
     sections = [
         section("Targets of issue #18 (medians from the tables below)", targets(speed[1] + fresh[1])),
@@ -58,20 +59,24 @@ def main() -> None:
         section("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run()),
         section("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1)),
         section("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1)),
-        section("Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)",
-                bench_scaling.polynomial_vs_degree(repeats=repeats - 1)),
+        section(
+            "Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)",
+            bench_scaling.polynomial_vs_degree(repeats=repeats - 1),
+        ),
     ]
     text = [
         "# Benchmark results",
         "",
-        (f"Measured {datetime.date.today()} on {machine()}. Medians of {repeats} runs "
-        "or more (scaling tables: fewer). Contenders take turns (the MLP epoch variants, "
-        "the imports and the runs to 95% accuracy each in a fresh process of their own, "
-        "the others in one); a ratio is the median of each round's ratio. Every timed call "
-        "in a shared process starts after a garbage collection and a 0.5 s pause, with the "
-        "collector off (as `timeit` does). Fresh-process clocks start before `import keras` "
-        "and leave out the interpreter's start and reading the data. The MLP rows run on "
-        "whatever device TensorFlow picks (a GPU when present)."),
+        (
+            f"Measured {datetime.date.today()} on {machine()}. Medians of {repeats} runs "
+            "or more (scaling tables: fewer). Contenders take turns (the MLP epoch variants, "
+            "the imports and the runs to 95% accuracy each in a fresh process of their own, "
+            "the others in one); a ratio is the median of each round's ratio. Every timed call "
+            "in a shared process starts after a garbage collection and a 0.5 s pause, with the "
+            "collector off (as `timeit` does). Fresh-process clocks start before `import keras` "
+            "and leave out the interpreter's start and reading the data. The MLP rows run on "
+            "whatever device TensorFlow picks (a GPU when present)."
+        ),
     ]
     for title, rows, columns in sections:
         text += ["", f"## {title}", "", table(rows, columns or list(rows[0]))]

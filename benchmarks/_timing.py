@@ -57,9 +57,7 @@ def in_subprocess(code: str, timeout: float = 600) -> dict:
         "result['peak_rss_mib'] = int(status.split()[0]) / 1024\n"
         "print(json.dumps(result))\n"
     )
-    out = subprocess.run(
-        [sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=timeout, cwd=ROOT
-    )
+    out = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark subprocess failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

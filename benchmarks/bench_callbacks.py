@@ -69,9 +69,9 @@ def run() -> list[dict]:
         setups = {"no callbacks": lambda: []}
         for freq in (0, 1):
             log_dir = os.path.join(log_root, f"histogram_freq{freq}")
-            setups[f"GradientLogger(histogram_freq={freq})"] = (
-                lambda log_dir=log_dir, freq=freq: [GradientLogger(log_dir, histogram_freq=freq)]
-            )
+            setups[f"GradientLogger(histogram_freq={freq})"] = lambda log_dir=log_dir, freq=freq: [
+                GradientLogger(log_dir, histogram_freq=freq)
+            ]
         times = {name: [] for name in setups}
         # Round 0 warms each set-up up (kernels, threads, summary writers) and is
         # dropped; rounds interleave so a slow spell on a shared machine hits all alike.

@@ -41,19 +41,32 @@ def import_cost(repeats: int = 5) -> list[dict]:
     extra_in_process = []
     for _ in range(repeats):
         for name, statement in _IMPORTS.items():
-            code = f"import time\nstart = time.perf_counter()\n{statement}\nresult = {{'s': time.perf_counter() - start}}"
+            code = (
+                f"import time\nstart = time.perf_counter()\n{statement}\nresult = {{'s': time.perf_counter() - start}}"
+            )
             times[name].append(in_subprocess(code)["s"])
         extra_in_process.append(in_subprocess(marginal + "result = {'s': time.perf_counter() - start}")["s"])
     extra = [t - k for t, k in zip(times["keras_tape"], times["keras"])]
     return [
-        {"comparison": "import keras (fresh process)", "median_s": statistics.median(times["keras"]),
-         "spread_s": _spread(times["keras"]), "ratio": 1.0},
-        {"comparison": "import keras_tape and its submodules (fresh process)",
-         "median_s": statistics.median(times["keras_tape"]), "spread_s": _spread(times["keras_tape"]),
-         "ratio": median_ratio(times["keras_tape"], times["keras"]), "extra_s": statistics.median(extra)},
-        {"comparison": "import keras_tape and its submodules after import keras (same process)",
-         "median_s": statistics.median(extra_in_process), "spread_s": _spread(extra_in_process),
-         "extra_s": statistics.median(extra_in_process)},
+        {
+            "comparison": "import keras (fresh process)",
+            "median_s": statistics.median(times["keras"]),
+            "spread_s": _spread(times["keras"]),
+            "ratio": 1.0,
+        },
+        {
+            "comparison": "import keras_tape and its submodules (fresh process)",
+            "median_s": statistics.median(times["keras_tape"]),
+            "spread_s": _spread(times["keras_tape"]),
+            "ratio": median_ratio(times["keras_tape"], times["keras"]),
+            "extra_s": statistics.median(extra),
+        },
+        {
+            "comparison": "import keras_tape and its submodules after import keras (same process)",
+            "median_s": statistics.median(extra_in_process),
+            "spread_s": _spread(extra_in_process),
+            "extra_s": statistics.median(extra_in_process),
+        },
     ]
 
 
@@ -65,12 +78,7 @@ _MODELS = {
         "model.compile(optimizer='adam', metrics=['accuracy'],\n"
         "              loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))\n"
     ),
-    "ours": (
-        "import keras\n"
-        "import keras_tape.models\n"
-        "model = keras_tape.models.MLPClassifier()\n"
-        "model.compile()\n"
-    ),
+    "ours": ("import keras\nimport keras_tape.models\nmodel = keras_tape.models.MLPClassifier()\nmodel.compile()\n"),
     "ours, no xla": (
         "import keras\n"
         "import keras_tape.models\n"
@@ -85,9 +93,9 @@ def _time_to_accuracy_code(variant: str, seed: int, max_epochs: int) -> str:
     return f"""
 import gzip, time
 import numpy as np
-with gzip.open({str(MNIST / 't10k-images-idx3-ubyte.gz')!r}) as f:
+with gzip.open({str(MNIST / "t10k-images-idx3-ubyte.gz")!r}) as f:
     images = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784).astype('float32') / 255.0
-with gzip.open({str(MNIST / 't10k-labels-idx1-ubyte.gz')!r}) as f:
+with gzip.open({str(MNIST / "t10k-labels-idx1-ubyte.gz")!r}) as f:
     labels = np.frombuffer(f.read(), np.uint8, offset=8).astype('int64')
 x, y, x_val, y_val = images[:{TRAIN_ROWS}], labels[:{TRAIN_ROWS}], images[{TRAIN_ROWS}:], labels[{TRAIN_ROWS}:]
 start = time.perf_counter()
@@ -126,14 +134,20 @@ def time_to_accuracy(repeats: int = 3, max_epochs: int = 30) -> list[dict]:
                 raise RuntimeError(f"{variant} did not reach {TARGET_ACCURACY} in {max_epochs} epochs")
             runs[variant].append(result)
     seconds = {v: [r["s"] for r in runs[v]] for v in runs}
-    labels = {"stock": "time to 95% held-out accuracy, stock keras.Sequential (Adam), fresh process",
-              "ours": "time to 95% held-out accuracy, MLPClassifier compile() defaults, fresh process",
-              "ours, no xla": "time to 95% held-out accuracy, MLPClassifier compile(jit_compile=False), fresh process"}
+    labels = {
+        "stock": "time to 95% held-out accuracy, stock keras.Sequential (Adam), fresh process",
+        "ours": "time to 95% held-out accuracy, MLPClassifier compile() defaults, fresh process",
+        "ours, no xla": "time to 95% held-out accuracy, MLPClassifier compile(jit_compile=False), fresh process",
+    }
     return [
-        {"comparison": labels[v], "median_s": statistics.median(seconds[v]), "spread_s": _spread(seconds[v]),
-         "ratio": median_ratio(seconds[v], seconds["stock"]),
-         "epochs": statistics.median(r["epochs"] for r in runs[v]),
-         "first_epoch_s": statistics.median(r["first_epoch_s"] for r in runs[v])}
+        {
+            "comparison": labels[v],
+            "median_s": statistics.median(seconds[v]),
+            "spread_s": _spread(seconds[v]),
+            "ratio": median_ratio(seconds[v], seconds["stock"]),
+            "epochs": statistics.median(r["epochs"] for r in runs[v]),
+            "first_epoch_s": statistics.median(r["first_epoch_s"] for r in runs[v]),
+        }
         for v in runs
     ]
 

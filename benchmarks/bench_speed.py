@@ -62,8 +62,18 @@ def polynomial_time_to_answer(repeats: int = 3) -> list[dict]:
     assert np.allclose(results["coef"], [2, 8, 6], atol=1e-3), results["coef"]
     lab_s, ours_s = 5 * seconds["lab"], seconds["ours"]
     return [
-        {"comparison": "lab polynomial: hand loop, 10,000 eager steps (timed 2,000 x 5)", "median_s": lab_s, "ratio": 1.0},
-        {"comparison": f"lab polynomial: PolynomialRegression fit(), {QUICK_START_EPOCHS} epochs (quick start), fresh model", "median_s": ours_s, "ratio": ours_s / lab_s},
+        {
+            "comparison": "lab polynomial: hand loop, 10,000 eager steps (timed 2,000 x 5)",
+            "median_s": lab_s,
+            "ratio": 1.0,
+        },
+        {
+            "comparison": (
+                f"lab polynomial: PolynomialRegression fit(), {QUICK_START_EPOCHS} epochs (quick start), fresh model"
+            ),
+            "median_s": ours_s,
+            "ratio": ours_s / lab_s,
+        },
     ]
 
 
@@ -92,11 +102,19 @@ def full_batch_epoch_overhead(repeats: int = 3, epochs: int = 200, calls: int = 
         ]
     times = interleaved_times(runs, repeats)
     rows = []
-    for suffix, count, label in [("", epochs, "full-batch epoch"), (", fit() per epoch", calls, "full-batch fit(epochs=1) call")]:
+    for suffix, count, label in [
+        ("", epochs, "full-batch epoch"),
+        (", fit() per epoch", calls, "full-batch fit(epochs=1) call"),
+    ]:
         for name in ("stock keras.Sequential(Dense(1))", "LinearRegression"):
             stock = times[f"stock keras.Sequential(Dense(1)){suffix}"]
-            rows.append({"comparison": f"{label}, {name}", "ms_per_epoch": 1000 * statistics.median(times[name + suffix]) / count,
-                         "ratio": median_ratio(times[name + suffix], stock)})
+            rows.append(
+                {
+                    "comparison": f"{label}, {name}",
+                    "ms_per_epoch": 1000 * statistics.median(times[name + suffix]) / count,
+                    "ratio": median_ratio(times[name + suffix], stock),
+                }
+            )
     return rows
 
 
@@ -117,8 +135,12 @@ def mlp_model(variant: str):
     loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     if variant == "stock":
         model = keras.Sequential(
-            [keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
-             keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)]
+            [
+                keras.Input((784,)),
+                keras.layers.Dense(256, activation="relu"),
+                keras.layers.Dense(128, activation="relu"),
+                keras.layers.Dense(10),
+            ]
         )
         model.compile(optimizer="sgd", loss=loss)
     elif variant == "ours":
@@ -150,8 +172,14 @@ def raw_epoch_function(batch_size: int, x: np.ndarray, y: np.ndarray, optimizer:
     With `optimizer="adam"` the step is also compiled by XLA, as
     MLPClassifier's compile() defaults do, so that each has its own floor.
     """
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(256, activation="relu"),
-                              keras.layers.Dense(128, activation="relu"), keras.layers.Dense(10)])
+    model = keras.Sequential(
+        [
+            keras.Input((784,)),
+            keras.layers.Dense(256, activation="relu"),
+            keras.layers.Dense(128, activation="relu"),
+            keras.layers.Dense(10),
+        ]
+    )
     optimizer = keras.optimizers.get(optimizer)
     optimizer.build(model.trainable_variables)
     xs, ys = tf.constant(x), tf.constant(y)
@@ -221,11 +249,21 @@ def mlp_comparison(repeats: int = 3) -> list[dict]:
         "raw, adam": "MLP epoch, raw one-tf.function loop (Adam, XLA step)",
     }
     # Each fit() is compared with the raw loop that uses its optimizer.
-    floor = {"stock": "raw", "ours": "raw, adam", "ours, no xla": "raw, adam", "ours, sgd": "raw", "raw": "raw",
-             "raw, adam": "raw, adam"}
+    floor = {
+        "stock": "raw",
+        "ours": "raw, adam",
+        "ours, no xla": "raw, adam",
+        "ours, sgd": "raw",
+        "raw": "raw",
+        "raw, adam": "raw, adam",
+    }
     rows = [
-        {"comparison": label, "median_s": statistics.median(times[v]), "ratio": median_ratio(times[v], times["stock"]),
-         "vs_raw": median_ratio(times[v], times[floor[v]])}
+        {
+            "comparison": label,
+            "median_s": statistics.median(times[v]),
+            "ratio": median_ratio(times[v], times["stock"]),
+            "vs_raw": median_ratio(times[v], times[floor[v]]),
+        }
         for v, label in labels.items()
     ]
     for row, v in zip(rows, labels):
@@ -257,9 +295,13 @@ def gradient_hook_overhead(repeats: int = 9) -> list[dict]:
     """
     x, y = mlp_data()
     times = interleaved_times({v: mlp_epoch_runner(v, x, y) for v in ("ours, sgd", "ours, stock train_step")}, repeats)
-    return [{"comparison": "gradient hook unused: TapeModel step / keras.Model step (same fit, SGD)",
-             "median_s": statistics.median(times["ours, sgd"]),
-             "ratio": median_ratio(times["ours, sgd"], times["ours, stock train_step"])}]
+    return [
+        {
+            "comparison": "gradient hook unused: TapeModel step / keras.Model step (same fit, SGD)",
+            "median_s": statistics.median(times["ours, sgd"]),
+            "ratio": median_ratio(times["ours, sgd"], times["ours, stock train_step"]),
+        }
+    ]
 
 
 def run(quick: bool = False) -> list[dict]:

@@ -115,9 +115,8 @@ with tf.GradientTape() as tape:
         dy_dx = tape.gradient(y, x)
 print("(f) d/dx x^3 at x=3 under stop_recording:", float(dy_dx))
 
-with tf.GradientTape() as tape:
-    with tape.stop_recording():
-        unrecorded = x**3
+with tf.GradientTape() as tape, tape.stop_recording():
+    unrecorded = x**3
 print("(f) gradient of a value computed while stopped:", tape.gradient(unrecorded, x))
 
 """

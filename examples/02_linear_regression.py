@@ -78,8 +78,10 @@ curvatures = np.linalg.eigvalsh(2 * design.T @ design / len(x))
 print(f"MSE curvature along its two axes: {curvatures[0]:.4g} and {curvatures[1]:.4g}")
 print(f"condition number: {curvatures[1] / curvatures[0]:.0f}")
 steps_to_shrink_flat_error_tenfold = np.log(10) / -np.log1p(-1e-4 * curvatures[0])
-print(f"steps at learning rate 1e-4 to shrink the flat direction's error tenfold: "
-      f"{steps_to_shrink_flat_error_tenfold:.0f}")
+print(
+    f"steps at learning rate 1e-4 to shrink the flat direction's error tenfold: "
+    f"{steps_to_shrink_flat_error_tenfold:.0f}"
+)
 
 """
 The same comparison from a terminal, with a plot of the three lines:

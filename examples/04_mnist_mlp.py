@@ -87,9 +87,7 @@ categorical cross-entropy on the logits, with the integer labels as they are.
 
 model = models.MLPClassifier(hidden_units=(256, 128), num_classes=10)
 model.compile()
-history = model.fit(
-    x_train, y_train, epochs=10, batch_size=128, validation_data=(x_test, y_test), verbose=0
-)
+history = model.fit(x_train, y_train, epochs=10, batch_size=128, validation_data=(x_test, y_test), verbose=0)
 print(f"(b) defaults, test accuracy: {test_accuracy(model):.4f}")
 print(f"(b) val_accuracy by epoch: {np.round(history.history['val_accuracy'], 3).tolist()}")
 

@@ -22,8 +22,7 @@ def check_int(value, name: str, *, minimum: int = 1) -> int:
     """Returns `value` as an int, refusing bools, floats, strings and values below `minimum`."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(
-            f"`{name}` must be an integer >= {minimum}, got {_describe(value)} "
-            f"of type {type(value).__name__}."
+            f"`{name}` must be an integer >= {minimum}, got {_describe(value)} of type {type(value).__name__}."
         )
     if value < minimum:
         raise ValueError(f"`{name}` must be an integer >= {minimum}, got {value}.")
@@ -77,15 +76,11 @@ def check_numeric(value, name: str, *, ndim=(1, 2), dtype="float32") -> np.ndarr
     if kind == "c":
         raise TypeError(f"`{name}` must be real-valued, got complex dtype {array.dtype}.")
     if kind not in "biuf":
-        raise TypeError(
-            f"`{name}` must be a numeric array (int or float), got dtype {array.dtype}."
-        )
+        raise TypeError(f"`{name}` must be a numeric array (int or float), got dtype {array.dtype}.")
     allowed = ndim if ndim is not None else None
     if allowed is not None and array.ndim not in allowed:
         ranks = " or ".join(str(r) for r in allowed)
-        raise ValueError(
-            f"`{name}` must have rank {ranks}, got shape {array.shape} (rank {array.ndim})."
-        )
+        raise ValueError(f"`{name}` must have rank {ranks}, got shape {array.shape} (rank {array.ndim}).")
     if array.ndim == 0:
         raise ValueError(f"`{name}` must be an array of samples, got the scalar {array.item()!r}.")
     if array.shape[0] == 0 or array.size == 0:
@@ -164,8 +159,7 @@ def check_labels(y, num_classes: int, name: str = "y") -> np.ndarray:
         raise TypeError(f"`{name}` must hold integer class labels, got dtype {array.dtype}.")
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(
-            f"`{name}` must hold class labels in [0, {num_classes}), "
-            f"got values from {array.min()} to {array.max()}."
+            f"`{name}` must hold class labels in [0, {num_classes}), got values from {array.min()} to {array.max()}."
         )
     return array.astype("int32")
 
@@ -174,9 +168,7 @@ def check_float(value, name: str, *, minimum: float | None = None) -> float:
     """Returns `value` as a finite float, refusing bools, strings and values below `minimum`."""
     expected = "a finite number" + (f" >= {minimum}" if minimum is not None else "")
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"`{name}` must be {expected}, got {_describe(value)} of type {type(value).__name__}."
-        )
+        raise TypeError(f"`{name}` must be {expected}, got {_describe(value)} of type {type(value).__name__}.")
     value = float(value)
     if not np.isfinite(value) or (minimum is not None and value < minimum):
         raise ValueError(f"`{name}` must be {expected}, got {value}.")
@@ -187,8 +179,7 @@ def check_path_like(value, name: str) -> str:
     """Returns `value` as a non-empty path string, refusing anything but str and os.PathLike."""
     if not isinstance(value, (str, os.PathLike)) or not isinstance(os.fspath(value), str):
         raise TypeError(
-            f"`{name}` must be a path (str or os.PathLike), got {_describe(value)} "
-            f"of type {type(value).__name__}."
+            f"`{name}` must be a path (str or os.PathLike), got {_describe(value)} of type {type(value).__name__}."
         )
     path = os.fspath(value)
     if not path:

@@ -26,7 +26,7 @@ import io
 import itertools
 import math
 import os
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -140,9 +140,7 @@ def predicted_vs_true_figure(y_true: ArrayLike, y_pred: ArrayLike, title: str | 
     y_true = _validation.check_array(y_true, "y_true", ndim=(1, 2), dtype="float64")
     y_pred = _validation.check_array(y_pred, "y_pred", ndim=(1, 2), dtype="float64")
     if y_pred.shape != y_true.shape:
-        raise ValueError(
-            f"`y_pred` must have the shape of `y_true`, {y_true.shape}, got shape {y_pred.shape}."
-        )
+        raise ValueError(f"`y_pred` must have the shape of `y_true`, {y_true.shape}, got shape {y_pred.shape}.")
     figure = _new_figure(6.4, 4.6)
     axes = figure.add_subplot()
     axes.scatter(y_true.ravel(), y_pred.ravel(), s=14, color="0.45", label="samples", zorder=1)
@@ -183,9 +181,7 @@ def confusion_matrix(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int) -> 
     return counts.reshape(num_classes, num_classes)
 
 
-def confusion_matrix_figure(
-    y_true: ArrayLike, y_pred: ArrayLike, num_classes: int, title: str | None = None
-) -> Figure:
+def confusion_matrix_figure(y_true: ArrayLike, y_pred: ArrayLike, num_classes: int, title: str | None = None) -> Figure:
     """Plots the confusion matrix of predicted labels, its counts written in the cells.
 
     Args:
@@ -371,9 +367,7 @@ def draw_misclassified(
 # ------------------------------------------------------------------- curvature
 
 
-def hessian_figure(
-    matrix: ArrayLike, labels: list[str] | None = None, title: str | None = None
-) -> Figure:
+def hessian_figure(matrix: ArrayLike, labels: list[str] | None = None, title: str | None = None) -> Figure:
     """Plots a Hessian (or any square matrix) as a heat map, positive red, negative blue.
 
     The colour scale is symmetric about zero, so a round bowl (a multiple of
@@ -516,8 +510,7 @@ def _curve_values(curve: Curve, grid: np.ndarray, label: str) -> np.ndarray:
     values = np.asarray(curve(grid), dtype="float64")
     if values.size != grid.size:
         raise ValueError(
-            f"`curves[{label!r}]` must return one value per x, got shape {values.shape} "
-            f"for {grid.size} values of x."
+            f"`curves[{label!r}]` must return one value per x, got shape {values.shape} for {grid.size} values of x."
         )
     return values.reshape(-1)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
@@ -87,7 +87,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         # own arguments are its business (and __init__ below sees what it passes on).
         if cls.__init__ is TapeModel.__init__ and _functional_arguments(args, kwargs):
             cls = _functional_class(cls)
-        return super(TapeModel, cls).__new__(cls, *args, **kwargs)
+        return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args, skip_nonfinite_steps: bool = False, detect_anomaly: bool = False, **kwargs):
         if _functional_arguments(args, kwargs) and not isinstance(self, Functional):
@@ -97,9 +97,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
             self.__class__ = _functional_class(type(self))
         super().__init__(*args, **kwargs)
         if not isinstance(skip_nonfinite_steps, bool):
-            raise TypeError(
-                f"`skip_nonfinite_steps` must be True or False, got {skip_nonfinite_steps!r}."
-            )
+            raise TypeError(f"`skip_nonfinite_steps` must be True or False, got {skip_nonfinite_steps!r}.")
         self.skip_nonfinite_steps = skip_nonfinite_steps
         self.detect_anomaly = _anomaly.configure(self, detect_anomaly, skip_nonfinite_steps)
         if skip_nonfinite_steps:

@@ -86,9 +86,7 @@ def test_derivative_keeps_the_shape_of_a_matrix():
     np.testing.assert_allclose(result.numpy(), 6 * x)
 
 
-@pytest.mark.parametrize(
-    "x", [3, np.int64(3), np.array([3, 4]), tf.constant([3, 4]), [3, 4]], ids=repr
-)
+@pytest.mark.parametrize("x", [3, np.int64(3), np.array([3, 4]), tf.constant([3, 4]), [3, 4]], ids=repr)
 def test_derivative_converts_integers_to_float32(x):
     result = derivative(lambda x: x**3, x)
     assert result.dtype == tf.float32
@@ -132,9 +130,7 @@ def test_derivative_of_a_constant_lower_derivative_is_zero():
 
 @settings(max_examples=20, deadline=None)
 @given(
-    coefficients=st.lists(
-        st.integers(min_value=-5, max_value=5), min_size=1, max_size=6
-    ),
+    coefficients=st.lists(st.integers(min_value=-5, max_value=5), min_size=1, max_size=6),
     order=st.integers(min_value=1, max_value=4),
     point=st.floats(min_value=-2.0, max_value=2.0),
 )
@@ -224,9 +220,7 @@ def test_every_function_works_inside_tf_function():
         )
 
     x = np.array([1.0, 2.0], dtype="float32")
-    second, grad, grad_variable, (value, grad_again), jac, batch_jac, hess, hess_list = compute(
-        tf.constant(x)
-    )
+    second, grad, grad_variable, (value, grad_again), jac, batch_jac, hess, hess_list = compute(tf.constant(x))
     np.testing.assert_allclose(second.numpy(), 6 * x)
     np.testing.assert_allclose(grad.numpy(), 3 * x**2)
     np.testing.assert_allclose(grad_variable.numpy(), 3 * x**2)
@@ -246,9 +240,7 @@ def test_tf_function_with_an_unknown_batch_size():
     x = np.array([[0.5, 1.0], [1.5, 2.0], [2.5, 3.0]], dtype="float32")
     second, batch_jac = compute(x)
     np.testing.assert_allclose(second.numpy(), -np.sin(x), rtol=1e-5)
-    np.testing.assert_allclose(
-        batch_jac.numpy(), np.stack([np.diag(np.cos(row)) for row in x]), rtol=1e-5
-    )
+    np.testing.assert_allclose(batch_jac.numpy(), np.stack([np.diag(np.cos(row)) for row in x]), rtol=1e-5)
 
 
 # --------------------------------------------------------------- jacobians
@@ -352,9 +344,7 @@ def test_hessian_of_linear_mse_is_2_over_n_xtx():
     w = np.zeros((3, 1))
     result = hessian(lambda w: tf.reduce_mean((X @ w - y) ** 2), w)
     assert result.shape == (3, 1, 3, 1)
-    np.testing.assert_allclose(
-        result.numpy().reshape(3, 3), 2 / len(X) * X.T @ X, rtol=1e-12
-    )
+    np.testing.assert_allclose(result.numpy().reshape(3, 3), 2 / len(X) * X.T @ X, rtol=1e-12)
 
 
 @pytest.mark.parametrize("variable", [tf.Variable, keras.Variable])
@@ -446,9 +436,7 @@ def test_unconnected_variable_in_a_hessian_list():
     with pytest.raises(ValueError, match=r"does not depend on `x\[1\]`"):
         hessian(f, [w, b])
     assert hessian(f, [w, b], unconnected="none") is None
-    np.testing.assert_array_equal(
-        hessian(f, [w, b], unconnected="zero"), np.diag([2.0, 2.0, 0.0])
-    )
+    np.testing.assert_array_equal(hessian(f, [w, b], unconnected="zero"), np.diag([2.0, 2.0, 0.0]))
 
 
 # ------------------------------------------------------------------ errors
@@ -507,9 +495,7 @@ def test_gradient_without_xs_is_a_type_error():
 @pytest.mark.parametrize("unconnected", ["raise_", "None", None, 0, "ZERO"], ids=repr)
 def test_unknown_unconnected_lists_the_choices(unconnected):
     for function in (derivative, gradient, value_and_gradient, jacobian, hessian):
-        with pytest.raises(
-            ValueError, match="`unconnected` must be one of 'raise', 'none' or 'zero', got"
-        ):
+        with pytest.raises(ValueError, match="`unconnected` must be one of 'raise', 'none' or 'zero', got"):
             function(lambda x: x, [1.0], unconnected=unconnected)
 
 

@@ -50,8 +50,13 @@ def start_script(*args, cwd):
     # A shell that started us in the background may have set SIGINT to
     # "ignore", which children inherit; Ctrl-C tests need it delivered.
     return subprocess.Popen(
-        [str(SCRIPT), *map(str, args)], cwd=cwd, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+        [str(SCRIPT), *map(str, args)],
+        cwd=cwd,
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
@@ -118,7 +123,11 @@ def test_console_script_help_lists_the_commands(tmp_path):
 def test_python_m_keras_tape_reports_a_missing_file_in_one_line(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "keras_tape", "compare", "--csv", "missing.csv"],
-        cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert result.stderr == (
@@ -285,9 +294,21 @@ def test_a_failed_save_leaves_no_file_behind(capsys, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_fit_linear_on_a_csv_saves_plots_and_logs(capsys, tmp_path, header_csv):
     status, out, err = call(
-        capsys, "fit", "linear", "--csv", header_csv, "--x-col", "hours", "--y-col", "score",
-        "--save", tmp_path / "line.keras", "--plot", tmp_path / "line.png",
-        "--logdir", tmp_path / "logs",
+        capsys,
+        "fit",
+        "linear",
+        "--csv",
+        header_csv,
+        "--x-col",
+        "hours",
+        "--y-col",
+        "score",
+        "--save",
+        tmp_path / "line.keras",
+        "--plot",
+        tmp_path / "line.png",
+        "--logdir",
+        tmp_path / "logs",
     )
     assert status == 0, err
     assert "learned: y = 3.0000*x + 4.0000" in out
@@ -321,8 +342,18 @@ def test_fit_linear_options_reach_the_optimizer_and_loss(capsys, monkeypatch):
 
     monkeypatch.setattr(Task, "compile", spy)
     status, out, _ = call(
-        capsys, "fit", "linear", "--optimizer", "adam", "--learning-rate", 0.5, "--loss", "mae",
-        "--epochs", 3, "--quiet",
+        capsys,
+        "fit",
+        "linear",
+        "--optimizer",
+        "adam",
+        "--learning-rate",
+        0.5,
+        "--loss",
+        "mae",
+        "--epochs",
+        3,
+        "--quiet",
     )
     assert status == 0
     assert isinstance(compiled["optimizer"], keras.optimizers.Adam)
@@ -334,8 +365,21 @@ def test_fit_linear_options_reach_the_optimizer_and_loss(capsys, monkeypatch):
 @pytest.mark.slow
 def test_fit_mlp_the_labs_way_with_one_hot_mse(capsys, tmp_path):
     status, out, err = call(
-        capsys, "fit", "mlp", "--loss", "mse", "--optimizer", "sgd", "--learning-rate", 0.5,
-        "--hidden-units", 32, "--epochs", 3, "--plot", tmp_path / "digits.png",
+        capsys,
+        "fit",
+        "mlp",
+        "--loss",
+        "mse",
+        "--optimizer",
+        "sgd",
+        "--learning-rate",
+        0.5,
+        "--hidden-units",
+        32,
+        "--epochs",
+        3,
+        "--plot",
+        tmp_path / "digits.png",
     )
     assert status == 0, err
     assert "MLPClassifier 64-32-10 on 1438 bundled 8x8 digits, tested on 359" in out
@@ -349,8 +393,20 @@ def test_fit_mlp_the_labs_way_with_one_hot_mse(capsys, tmp_path):
 )
 def test_fit_mlp_on_the_mnist_test_half_splits_it_and_says_so(capsys):
     status, out, err = call(
-        capsys, "fit", "mlp", "--dataset", "mnist", "--mnist-path", MNIST_DIR, "--hidden-units", 32,
-        "--epochs", 1, "--batch-size", 128, "--quiet",
+        capsys,
+        "fit",
+        "mlp",
+        "--dataset",
+        "mnist",
+        "--mnist-path",
+        MNIST_DIR,
+        "--hidden-units",
+        32,
+        "--epochs",
+        1,
+        "--batch-size",
+        128,
+        "--quiet",
     )
     assert status == 0, err
     assert out.splitlines()[0] == (

@@ -59,7 +59,11 @@ print("RESULT", statuses, sorted(m for m in ("tensorflow", "keras", "numpy") if 
 def test_help_and_argument_errors_import_no_tensorflow(tmp_path):
     argvs = [argv for argv, _ in FAST_ANSWERS]
     result = subprocess.run(
-        [sys.executable, "-c", CHECK.format(argvs=argvs)], cwd=tmp_path, env=ENV, capture_output=True, text=True,
+        [sys.executable, "-c", CHECK.format(argvs=argvs)],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert result.returncode == 0, result.stderr

@@ -58,7 +58,11 @@ def alone(tmp_path_factory):
 def test_mirrored_on_two_logical_cpus_learns_what_one_device_learns(tmp_path, alone):
     result = subprocess.run(
         [*COMMAND, "fit", "linear", "--strategy", "mirrored", "--epochs", EPOCHS],
-        cwd=tmp_path, env={**ENV, LOGICAL_CPUS_ENV: "2"}, capture_output=True, text=True, timeout=DEADLINE_S,
+        cwd=tmp_path,
+        env={**ENV, LOGICAL_CPUS_ENV: "2"},
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "on:      MirroredStrategy, 2 replicas" in result.stdout.splitlines()
@@ -71,8 +75,19 @@ def test_two_workers_train_one_model_and_only_the_chief_writes(tmp_path, alone):
     workers = [f"127.0.0.1:{port}" for port in _processes.free_ports(2)]
     scratch = tmp_path / "tmp"  # TMPDIR of both workers: the non-chief's scratch folder goes here
     scratch.mkdir()
-    args = ["fit", "linear", "--strategy", "multi-worker", "--epochs", EPOCHS,
-            "--save", "model.keras", "--logdir", "logs", "--quiet"]
+    args = [
+        "fit",
+        "linear",
+        "--strategy",
+        "multi-worker",
+        "--epochs",
+        EPOCHS,
+        "--save",
+        "model.keras",
+        "--logdir",
+        "logs",
+        "--quiet",
+    ]
     with contextlib.ExitStack() as cleanup:
         processes = []
         for index in range(2):
@@ -106,7 +121,11 @@ def test_two_workers_train_one_model_and_only_the_chief_writes(tmp_path, alone):
 def test_multi_worker_without_tf_config_exits_2_in_one_line(tmp_path):
     result = subprocess.run(
         [*COMMAND, "fit", "linear", "--strategy", "multi-worker"],
-        cwd=tmp_path, env=ENV, capture_output=True, text=True, timeout=DEADLINE_S,
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=DEADLINE_S,
     )
     assert result.returncode == 2
     lines = result.stderr.splitlines()

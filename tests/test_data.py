@@ -96,9 +96,7 @@ def test_load_csv_names_without_header_are_refused(tmp_path):
         data.load_csv(path, y_col="y")
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file"
-)
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root can read any file")
 def test_load_csv_unreadable_file_for_real(tmp_path):
     path = write_text(tmp_path / "secret.csv", "1,2\n")
     path.chmod(0)
@@ -143,9 +141,7 @@ def test_load_csv_non_finite_cells(tmp_path, cell, line, column):
     rows = [["1", "2"], ["3", "4"], ["5", "6"]]
     rows[line - 1][column] = cell
     path = write_text(tmp_path / "bad.csv", "\n".join(",".join(row) for row in rows) + "\n")
-    with pytest.raises(
-        ValueError, match=rf"line {line}, column {column}: expected a finite float32 number"
-    ):
+    with pytest.raises(ValueError, match=rf"line {line}, column {column}: expected a finite float32 number"):
         data.load_csv(path)
 
 
@@ -160,9 +156,7 @@ def test_load_csv_non_finite_cells(tmp_path, cell, line, column):
 )
 def test_load_csv_wrong_delimiter_names_the_right_one(tmp_path, text, delimiter, named):
     path = write_text(tmp_path / "data.csv", text)
-    with pytest.raises(
-        ValueError, match=rf"seems to use another delimiter: {named}.*`delimiter`={named}"
-    ):
+    with pytest.raises(ValueError, match=rf"seems to use another delimiter: {named}.*`delimiter`={named}"):
         data.load_csv(path, delimiter=delimiter)
 
 
@@ -180,17 +174,13 @@ def test_load_csv_wrong_delimiter_with_explicit_indices(tmp_path):
 
 def test_load_csv_single_column_file(tmp_path):
     path = write_text(tmp_path / "one.csv", "1\n2\n3\n")
-    with pytest.raises(
-        ValueError, match=r"only 1 column; expected at least 2.*single field.*`delimiter`"
-    ):
+    with pytest.raises(ValueError, match=r"only 1 column; expected at least 2.*single field.*`delimiter`"):
         data.load_csv(path)
 
 
 def test_load_csv_unknown_column_name_lists_available_names(tmp_path):
     path = write_text(tmp_path / "named.csv", "a,b\n1,2\n")
-    with pytest.raises(
-        ValueError, match=r"`y_col` got the unknown column name 'z'; available names: \['a', 'b'\]"
-    ):
+    with pytest.raises(ValueError, match=r"`y_col` got the unknown column name 'z'; available names: \['a', 'b'\]"):
         data.load_csv(path, y_col="z")
 
 
@@ -452,9 +442,7 @@ def test_load_mnist_bad_magic_number(tmp_path, key, magic, expected):
     arrays = synthetic_mnist()
     files = write_mnist_folder(tmp_path, arrays)
     write_idx(files[key], arrays[key], magic=magic)
-    with pytest.raises(
-        ValueError, match=rf"{MNIST_NAMES[key]}' has magic number {magic}; expected {expected}"
-    ):
+    with pytest.raises(ValueError, match=rf"{MNIST_NAMES[key]}' has magic number {magic}; expected {expected}"):
         data.load_mnist(tmp_path)
 
 

@@ -68,7 +68,9 @@ def test_functional_positional_and_keyword_leave_every_class_untouched():
     positional = TapeModel(inputs, outputs, name="guide", skip_nonfinite_steps=True)
     keyword = TapeModel(inputs=inputs, outputs=outputs)
     assert positional.name == "guide" and positional.skip_nonfinite_steps
-    assert isinstance(keyword, TapeModel) and [l.name for l in keyword.layers] == [l.name for l in positional.layers]
+    assert isinstance(keyword, TapeModel) and [layer.name for layer in keyword.layers] == [
+        layer.name for layer in positional.layers
+    ]
     # Keras makes a subclass functional by rewriting its bases; ours are never touched,
     # so the subclassed models still construct and train afterwards.
     assert Functional not in TapeModel.__mro__
@@ -153,8 +155,16 @@ def test_per_output_sample_weights_fit_like_stock():
     rng = np.random.default_rng(3)
     weights = [rng.uniform(0.1, 2, len(images)).astype("float32"), rng.uniform(0.1, 2, len(images)).astype("float32")]
     ours, stock = guide_twins()
-    assert_same_fit(ours, stock, x=[images, series], y=[scores, classes], sample_weight=weights,
-                    epochs=2, batch_size=16, validation_data=([images[:8], series[:8]], [scores[:8], classes[:8]]))
+    assert_same_fit(
+        ours,
+        stock,
+        x=[images, series],
+        y=[scores, classes],
+        sample_weight=weights,
+        epochs=2,
+        batch_size=16,
+        validation_data=([images[:8], series[:8]], [scores[:8], classes[:8]]),
+    )
 
 
 def test_string_inputs_train_like_stock():
@@ -197,7 +207,9 @@ def test_seeded_layers_see_the_calls_and_random_draws_of_stock():
         keras.utils.set_random_seed(5)
         inputs = keras.Input((6,))
         dropout = CountingDropout(0.5)
-        outputs = keras.layers.Dense(1, kernel_initializer="ones")(dropout(keras.layers.Dense(4, kernel_initializer="ones")(inputs)))
+        outputs = keras.layers.Dense(1, kernel_initializer="ones")(
+            dropout(keras.layers.Dense(4, kernel_initializer="ones")(inputs))
+        )
         model = model_class(inputs, outputs)
         model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
         calls_before = dropout.calls
@@ -221,11 +233,16 @@ def test_from_model_shares_weights_trains_like_stock_and_round_trips(tmp_path):
     reference = keras.models.clone_model(sequential)
     reference.set_weights(sequential.get_weights())
     for model in (sequential, reference):
-        model.compile(optimizer=keras.optimizers.SGD(0.1),
-                      loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+        model.compile(
+            optimizer=keras.optimizers.SGD(0.1),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
 
     tape = TapeModel.from_model(sequential)
-    assert tape.compiled and [v.path for v in tape.trainable_variables] == [v.path for v in sequential.trainable_variables]
+    assert tape.compiled and [v.path for v in tape.trainable_variables] == [
+        v.path for v in sequential.trainable_variables
+    ]
     logger = GradientLogger(tmp_path / "logs", histogram_freq=0)
     h_tape = tape.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0, callbacks=[logger]).history
     h_stock = reference.fit(x, y, epochs=3, batch_size=16, shuffle=False, verbose=0).history

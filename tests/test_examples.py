@@ -30,12 +30,18 @@ runpy.run_path(sys.argv[2], run_name="__main__")
 def run_example(name: str, mnist_dir: Path | None = None) -> dict[str, str]:
     """Runs examples/<name> and returns its output as {label: value} for lines `label: value`."""
     script = str(ROOT / "examples" / name)
-    command = [sys.executable, script] if mnist_dir is None else [
-        sys.executable, "-c", WITH_SHARED_MNIST, str(mnist_dir), script]
+    command = (
+        [sys.executable, script]
+        if mnist_dir is None
+        else [sys.executable, "-c", WITH_SHARED_MNIST, str(mnist_dir), script]
+    )
     result = subprocess.run(
         command,
-        cwd=ROOT, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-        capture_output=True, text=True, timeout=180,
+        cwd=ROOT,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     printed = {}

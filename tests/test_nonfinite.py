@@ -60,7 +60,9 @@ def test_without_the_guard_terminate_on_nan_stops_training():
     y = (3 * x - 2).astype("float32")
     model = LinearRegression()
     model.compile()
-    history = model.fit(batches(x, y, 10, poisoned={1}), epochs=5, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()])
+    history = model.fit(
+        batches(x, y, 10, poisoned={1}), epochs=5, verbose=0, callbacks=[keras.callbacks.TerminateOnNaN()]
+    )
     assert "skipped_steps" not in history.history
     assert len(history.history["loss"]) == 1 and model.stop_training
     assert not np.isfinite(model.get_weights()[0]).all()

@@ -40,7 +40,13 @@ def test_public_names_are_the_submodules_and_classes():
     assert keras_tape.callbacks.PredictionPlotLogger.__name__ == "PredictionPlotLogger"
     assert callable(keras_tape.data.load_csv) and callable(keras_tape.autodiff.derivative)
     assert sorted(keras_tape.__all__) == [
-        "TapeModel", "__version__", "autodiff", "callbacks", "data", "find_learning_rate", "models"
+        "TapeModel",
+        "__version__",
+        "autodiff",
+        "callbacks",
+        "data",
+        "find_learning_rate",
+        "models",
     ]
 
 

@@ -2,9 +2,7 @@
 
 import io
 import os
-import subprocess
 from pathlib import Path
-import sys
 
 import numpy as np
 import pytest
@@ -132,8 +130,14 @@ def test_classification_figure_puts_the_matrix_beside_the_errors(labels):
 
 @pytest.mark.parametrize(
     "shape, picture_shape",
-    [((64,), (8, 8)), ((784,), (28, 28)), ((28, 28), (28, 28)), ((8, 8, 1), (8, 8)), ((10,), (1, 10)),
-     ((5, 5, 3), (5, 5, 3))],
+    [
+        ((64,), (8, 8)),
+        ((784,), (28, 28)),
+        ((28, 28), (28, 28)),
+        ((8, 8, 1), (8, 8)),
+        ((10,), (1, 10)),
+        ((5, 5, 3), (5, 5, 3)),
+    ],
 )
 def test_samples_are_shown_as_pictures(shape, picture_shape):
     assert plots._as_picture(np.ones(shape)).shape == picture_shape
@@ -177,27 +181,37 @@ def _curve(t):
 @pytest.mark.parametrize(
     "call, error, message",
     [
-        (lambda: plots.regression_figure(np.zeros((3, 2)), np.zeros(3), {}), ValueError,
-         r"`x` must have shape \(n,\) or \(n, 1\), got shape \(3, 2\)"),
+        (
+            lambda: plots.regression_figure(np.zeros((3, 2)), np.zeros(3), {}),
+            ValueError,
+            r"`x` must have shape \(n,\) or \(n, 1\), got shape \(3, 2\)",
+        ),
         (lambda: plots.regression_figure([0, 1, 2], [0, 1], {}), ValueError, "`x` has 3, `y` has 2"),
         (lambda: plots.regression_figure([0, np.nan], [0, 1], {}), ValueError, "`x` must contain only finite"),
         (lambda: plots.regression_figure([0, 1], [0, 1], [_curve]), TypeError, "`curves` must be a mapping"),
-        (lambda: plots.regression_figure([0, 1], [0, 1], {"fit": 3}), TypeError,
-         r"`curves\['fit'\]` must be a function of x"),
-        (lambda: plots.regression_figure([0, 1], [0, 1], {"fit": lambda t: t[:5]}), ValueError,
-         r"`curves\['fit'\]` must return one value per x"),
+        (
+            lambda: plots.regression_figure([0, 1], [0, 1], {"fit": 3}),
+            TypeError,
+            r"`curves\['fit'\]` must be a function of x",
+        ),
+        (
+            lambda: plots.regression_figure([0, 1], [0, 1], {"fit": lambda t: t[:5]}),
+            ValueError,
+            r"`curves\['fit'\]` must return one value per x",
+        ),
         (lambda: plots.predicted_vs_true_figure([1, 2], [1, 2, 3]), ValueError, "`y_pred` must have the shape"),
-        (lambda: plots.confusion_matrix([0, 1], [0, 2], 2), ValueError,
-         r"`y_pred` must hold class labels in \[0, 2\)"),
+        (lambda: plots.confusion_matrix([0, 1], [0, 2], 2), ValueError, r"`y_pred` must hold class labels in \[0, 2\)"),
         (lambda: plots.confusion_matrix([0.5], [0], 2), ValueError, "`y_true` must hold integer class labels"),
-        (lambda: plots.confusion_matrix(np.eye(2), [0, 1], 2), ValueError,
-         r"`y_true` must be labels of shape \(n,\)"),
+        (lambda: plots.confusion_matrix(np.eye(2), [0, 1], 2), ValueError, r"`y_true` must be labels of shape \(n,\)"),
         (lambda: plots.confusion_matrix([0, 1], [0], 2), ValueError, "`y_true` has 2, `y_pred` has 1"),
         (lambda: plots.confusion_matrix([0], [0], 0), ValueError, "`num_classes` must be an integer >= 1"),
         (lambda: plots.draw_confusion_matrix(Figure(), np.zeros((2, 3))), ValueError, "`counts` must be a square"),
         (lambda: plots.misclassified_figure(np.zeros((3, 4)), [0, 1], [1, 1]), ValueError, "`images` has 3"),
-        (lambda: plots.misclassified_figure(np.zeros((2, 4)), [0, 1], [1, 1], max_images=0), ValueError,
-         "`max_images` must be an integer >= 1"),
+        (
+            lambda: plots.misclassified_figure(np.zeros((2, 4)), [0, 1], [1, 1], max_images=0),
+            ValueError,
+            "`max_images` must be an integer >= 1",
+        ),
         (lambda: plots.figure_to_bytes("figure"), TypeError, "`figure` must be a matplotlib.figure.Figure"),
         (lambda: plots.figure_to_bytes(Figure(), format="bmp"), ValueError, "`format` must be one of"),
         (lambda: plots.figure_to_bytes(Figure(), dpi=0), ValueError, "`dpi` must be an integer >= 1"),

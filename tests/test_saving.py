@@ -38,7 +38,9 @@ def cases():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name, model, compile_kwargs, x, y", list(cases()), ids=lambda v: v if isinstance(v, str) else "")
+@pytest.mark.parametrize(
+    "name, model, compile_kwargs, x, y", list(cases()), ids=lambda v: v if isinstance(v, str) else ""
+)
 def test_round_trip_and_continue_training(tmp_path, name, model, compile_kwargs, x, y):
     model.compile(**compile_kwargs)
     model.fit(x, y, epochs=3, batch_size=20, verbose=0)

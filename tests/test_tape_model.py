@@ -73,7 +73,13 @@ def test_matches_stock_with_sample_weights_and_validation():
     x, y, w = classification_data()
     ours, stock = twins()
     history = assert_same_training(
-        ours, stock, x=x, y=y, sample_weight=w, epochs=2, batch_size=16,
+        ours,
+        stock,
+        x=x,
+        y=y,
+        sample_weight=w,
+        epochs=2,
+        batch_size=16,
         validation_data=(x[:30], y[:30], w[:30]),
     )
     assert set(history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
@@ -85,8 +91,14 @@ def test_matches_stock_with_class_weight_and_validation_split():
     x, y, _ = classification_data()
     ours, stock = twins(optimizer="sgd")
     assert_same_training(
-        ours, stock, x=x, y=y, class_weight={0: 1.0, 1: 3.0, 2: 0.5},
-        epochs=2, batch_size=20, validation_split=0.25,
+        ours,
+        stock,
+        x=x,
+        y=y,
+        class_weight={0: 1.0, 1: 3.0, 2: 0.5},
+        epochs=2,
+        batch_size=20,
+        validation_split=0.25,
     )
 
 
@@ -266,10 +278,16 @@ def test_steps_per_execution_keeps_epochs_exact(batch_size):
     x, y, w = classification_data(n=96)
     ours, stock = twins(optimizer="sgd")
     for model in (ours, stock):
-        model.compile(optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                      metrics=["accuracy"], weighted_metrics=["accuracy"], steps_per_execution=4)
-    assert_same_training(ours, stock, x=x, y=y, sample_weight=w, epochs=3, batch_size=batch_size,
-                         validation_data=(x[:24], y[:24]))
+        model.compile(
+            optimizer="sgd",
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+            weighted_metrics=["accuracy"],
+            steps_per_execution=4,
+        )
+    assert_same_training(
+        ours, stock, x=x, y=y, sample_weight=w, epochs=3, batch_size=batch_size, validation_data=(x[:24], y[:24])
+    )
     assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
 
 

@@ -58,9 +58,7 @@ def loss_hessian(model: keras.Model, x: Any, y: Any, sample_weight: Any = None) 
     ```
     """
     if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"`model` must be a keras.Model, got {_describe(model)} of type {type(model).__name__}."
-        )
+        raise TypeError(f"`model` must be a keras.Model, got {_describe(model)} of type {type(model).__name__}.")
     if not model.compiled:
         raise ValueError(
             f"`model` ({type(model).__name__}) must be compiled: the Hessian is of its "
@@ -142,4 +140,3 @@ def _condition_number(eigenvalues: np.ndarray, rtol: float = 0.0) -> float:
     curved = magnitudes[magnitudes > rtol * largest] if rtol > 0 else magnitudes
     smallest = curved.min() if curved.size else 0.0
     return float(largest / smallest) if smallest > 0 else float("inf")
-

@@ -77,14 +77,10 @@ def derivative(
     order = check_int(order, "order", minimum=1)
     unconnected = _check_unconnected(unconnected)
     source = _to_source(x, "x", allow_list=False)
-    return _none_if_unconnected(
-        functools.partial(_nth_derivative, f, source, order), unconnected
-    )
+    return _none_if_unconnected(functools.partial(_nth_derivative, f, source, order), unconnected)
 
 
-def gradient(
-    f: Callable[..., tf.Tensor], *xs: TensorLike, unconnected: str = "raise"
-) -> tf.Tensor | list | None:
+def gradient(f: Callable[..., tf.Tensor], *xs: TensorLike, unconnected: str = "raise") -> tf.Tensor | list | None:
     """Returns the gradient of a scalar `f(*xs)` with respect to each of `xs`.
 
     Constants are watched by the tape; variables are differentiated whether
@@ -155,8 +151,7 @@ def value_and_gradient(
     unconnected = _check_unconnected(unconnected)
     if not xs:
         raise TypeError(
-            "`xs` must hold at least one number, array, tensor or variable to "
-            "differentiate against, got none."
+            "`xs` must hold at least one number, array, tensor or variable to differentiate against, got none."
         )
     names = ("x",) if len(xs) == 1 else tuple(f"xs[{i}]" for i in range(len(xs)))
     sources = tuple(_to_source(x, name) for x, name in zip(xs, names))
@@ -164,9 +159,7 @@ def value_and_gradient(
     return value, gradients[0] if len(xs) == 1 else list(gradients)
 
 
-def jacobian(
-    f: Callable[[tf.Tensor], tf.Tensor], x: TensorLike, unconnected: str = "raise"
-) -> tf.Tensor | list | None:
+def jacobian(f: Callable[[tf.Tensor], tf.Tensor], x: TensorLike, unconnected: str = "raise") -> tf.Tensor | list | None:
     """Returns the Jacobian of `f` at `x`, through `tf.GradientTape.jacobian`.
 
     Entry `[i..., j...]` is the derivative of `f(x)[i...]` with respect to
@@ -230,15 +223,12 @@ def batch_jacobian(f: Callable[[tf.Tensor], tf.Tensor], x: TensorLike) -> tf.Ten
     source = _to_source(x, "x", allow_list=False)
     if source.shape.rank == 0:
         raise ValueError(
-            "`x` must have a batch dimension (rank >= 1) for `batch_jacobian`, "
-            f"got a scalar {_describe(x)}."
+            f"`x` must have a batch dimension (rank >= 1) for `batch_jacobian`, got a scalar {_describe(x)}."
         )
     return _watch_and_run(f, (source,), ("x",), _batch_jacobian, "zero")[1][0]
 
 
-def hessian(
-    f: Callable[[Any], tf.Tensor], x: TensorLike, unconnected: str = "raise"
-) -> tf.Tensor | None:
+def hessian(f: Callable[[Any], tf.Tensor], x: TensorLike, unconnected: str = "raise") -> tf.Tensor | None:
     """Returns the Hessian of a scalar `f` at `x`.
 
     Two nested tapes: the inner one takes the gradient, the outer one the
@@ -288,9 +278,7 @@ def hessian(
 def _nth_derivative(f, x, order, unconnected):
     """The `order`-th elementwise derivative, one tape per order."""
     if order == 1:
-        return _watch_and_run(
-            functools.partial(_elementwise, f), (x,), ("x",), _gradient, unconnected
-        )[1][0]
+        return _watch_and_run(functools.partial(_elementwise, f), (x,), ("x",), _gradient, unconnected)[1][0]
     lower = functools.partial(_nth_derivative, f, order=order - 1, unconnected=unconnected)
     # A lower derivative that is constant (that of 3 * x, say) is connected all
     # the same: the tape returns None for it, but its derivative is zero.
@@ -341,9 +329,7 @@ def _watch_and_run(f, sources, names, differentiate, unconnected):
     Returns:
         `(f(*sources), derivatives)`, `derivatives` with one entry per source.
     """
-    policy = (
-        tf.UnconnectedGradients.ZERO if unconnected == "zero" else tf.UnconnectedGradients.NONE
-    )
+    policy = tf.UnconnectedGradients.ZERO if unconnected == "zero" else tf.UnconnectedGradients.NONE
     with tf.GradientTape() as tape:
         # The tape only watches trainable variables by itself, never constants.
         tape.watch(sources)
@@ -352,9 +338,7 @@ def _watch_and_run(f, sources, names, differentiate, unconnected):
         raise TypeError("`f` must return a tensor, got None.")
     derivatives = differentiate(tape, value, sources, policy)
     missing = [
-        f"`{name}`"
-        for name, item in zip(_leaf_names(sources, names), tf.nest.flatten(derivatives))
-        if item is None
+        f"`{name}`" for name, item in zip(_leaf_names(sources, names), tf.nest.flatten(derivatives)) if item is None
     ]
     if missing and unconnected == "raise":
         raise _UnconnectedError(
@@ -384,10 +368,7 @@ def _jacobian(tape, value, sources, policy):
 
 def _batch_jacobian(tape, value, sources, policy):
     if tf.convert_to_tensor(value).shape.rank == 0:
-        raise ValueError(
-            "`f` must return one row per example of `x` for `batch_jacobian` "
-            "(rank >= 1), got a scalar."
-        )
+        raise ValueError("`f` must return one row per example of `x` for `batch_jacobian` (rank >= 1), got a scalar.")
     return [tape.batch_jacobian(value, sources[0], unconnected_gradients=policy)]
 
 
@@ -407,10 +388,7 @@ def _none_if_unconnected(compute, unconnected):
 
 def _check_callable(f):
     if not callable(f):
-        raise TypeError(
-            f"`f` must be a callable (a function of x), got {_describe(f)} "
-            f"of type {type(f).__name__}."
-        )
+        raise TypeError(f"`f` must be a callable (a function of x), got {_describe(f)} of type {type(f).__name__}.")
     return f
 
 
@@ -418,10 +396,7 @@ def _check_unconnected(unconnected):
     if isinstance(unconnected, tf.UnconnectedGradients):
         unconnected = unconnected.value
     if not isinstance(unconnected, str) or unconnected not in _UNCONNECTED_CHOICES:
-        raise ValueError(
-            "`unconnected` must be one of 'raise', 'none' or 'zero', "
-            f"got {_describe(unconnected)}."
-        )
+        raise ValueError(f"`unconnected` must be one of 'raise', 'none' or 'zero', got {_describe(unconnected)}.")
     return unconnected
 
 
@@ -437,8 +412,7 @@ def _to_source(x, name, *, allow_list=True):
     if isinstance(x, (list, tuple)) and x and all(_is_variable(v) for v in x):
         if not allow_list:
             raise TypeError(
-                f"`{name}` must be a single number, array, tensor or variable here, "
-                f"got a list of {len(x)} variables."
+                f"`{name}` must be a single number, array, tensor or variable here, got a list of {len(x)} variables."
             )
         return [_to_source(v, f"{name}[{i}]") for i, v in enumerate(x)]
     if _is_variable(x):
@@ -462,7 +436,6 @@ def _to_source(x, name, *, allow_list=True):
         return tf.cast(tensor, tf.float32)
     if not tensor.dtype.is_floating:
         raise TypeError(
-            f"`{name}` must hold real numbers (int or float), got {_describe(x)} "
-            f"with dtype {tensor.dtype.name}."
+            f"`{name}` must hold real numbers (int or float), got {_describe(x)} with dtype {tensor.dtype.name}."
         )
     return tensor

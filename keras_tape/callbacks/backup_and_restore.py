@@ -151,4 +151,3 @@ class BackupAndRestore(keras.callbacks.BackupAndRestore):
             if entry.endswith(".weights.h5") and entry != weights:
                 with contextlib.suppress(FileNotFoundError):
                     os.remove(os.path.join(self.backup_dir, entry))
-

@@ -66,9 +66,7 @@ class CurvatureLogger(SummaryCallback):
     ```
     """
 
-    def __init__(
-        self, log_dir, data, every: int = 1, max_parameters: int = 2000, plot_hessian: bool = False
-    ):
+    def __init__(self, log_dir, data, every: int = 1, max_parameters: int = 2000, plot_hessian: bool = False):
         super().__init__(log_dir)
         self.x, self.y = _validation.check_data_pair(data)
         self.every = _validation.check_int(every, "every")

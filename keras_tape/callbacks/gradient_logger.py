@@ -158,8 +158,9 @@ class _GradientAccumulators:
 
     def observe(self, gradients, variables) -> None:
         """The gradient observer: graph ops only, it runs inside the compiled step."""
-        pairs = [(self._index[id(v)], g) for g, v in zip(gradients, variables)
-                 if g is not None and id(v) in self._index]
+        pairs = [
+            (self._index[id(v)], g) for g, v in zip(gradients, variables) if g is not None and id(v) in self._index
+        ]
         slots = [slot for slot, _ in pairs]
         dense = [tf.cast(tf.convert_to_tensor(g), tf.float32) for _, g in pairs]
         # Keras clips each replica's share before summing them.
@@ -247,7 +248,5 @@ def _check_update_freq(update_freq):
     if not isinstance(update_freq, str):
         return _validation.check_int(update_freq, "update_freq")
     if update_freq not in ("epoch", "batch"):
-        raise ValueError(
-            f'`update_freq` must be "epoch", "batch" or an integer >= 1, got {update_freq!r}.'
-        )
+        raise ValueError(f'`update_freq` must be "epoch", "batch" or an integer >= 1, got {update_freq!r}.')
     return 1 if update_freq == "batch" else "epoch"

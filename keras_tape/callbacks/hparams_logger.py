@@ -135,9 +135,7 @@ def _model_hparams(model) -> dict:
         values["learning_rate"] = float(keras.ops.convert_to_numpy(optimizer.learning_rate))
     loss = getattr(model, "loss", None)
     if loss is not None:
-        values["loss_function"] = (
-            loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
-        )
+        values["loss_function"] = loss if isinstance(loss, str) else getattr(loss, "name", type(loss).__name__)
     return values
 
 

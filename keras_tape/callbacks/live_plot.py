@@ -128,8 +128,9 @@ class LivePlot(keras.callbacks.Callback):
         figure = plots._new_figure(width, height, title=f"epoch {epoch + 1}")
         # Fixed margins (in inches) rather than a layout engine, which would measure every label at each redraw.
         figure.set_layout_engine(None)
-        figure.subplots_adjust(left=0.6 / width, right=1 - 0.2 / width, bottom=0.5 / height,
-                               top=1 - 0.6 / height, wspace=0.3, hspace=0.5)
+        figure.subplots_adjust(
+            left=0.6 / width, right=1 - 0.2 / width, bottom=0.5 / height, top=1 - 0.6 / height, wspace=0.3, hspace=0.5
+        )
         for index, draw in enumerate(panels):
             draw(figure.add_subplot(rows, columns, index + 1))
         self.figure = figure

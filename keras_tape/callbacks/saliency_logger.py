@@ -87,8 +87,8 @@ class SaliencyLogger(SummaryCallback):
                 f"SaliencyLogger needs a classifier whose output is logits of shape (n, classes), "
                 f"got output shape {logits_shape} from {type(self.model).__name__}."
             )
-        self._classes = None if self.labels is None else _validation.check_labels(
-            self.labels, logits_shape[-1], "labels"
+        self._classes = (
+            None if self.labels is None else _validation.check_labels(self.labels, logits_shape[-1], "labels")
         )
 
     def on_epoch_end(self, epoch, logs=None):
@@ -107,9 +107,7 @@ class SaliencyLogger(SummaryCallback):
 def _check_labels(labels, count: int) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.shape != (count,):
-        raise ValueError(
-            f"`labels` must hold one integer label per image, shape ({count},), got shape {labels.shape}."
-        )
+        raise ValueError(f"`labels` must hold one integer label per image, shape ({count},), got shape {labels.shape}.")
     return labels
 
 

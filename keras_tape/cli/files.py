@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable, Sequence
 
 from keras_tape.cli.errors import UsageError, user_input
 

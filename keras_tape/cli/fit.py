@@ -32,12 +32,12 @@ def run(args: argparse.Namespace) -> int:
         files.load_plots()
     strategy = strategies.create_strategy(args.strategy)
     with strategies.worker_outputs(strategy) as place:
-        return _fit(args, strategy, save_path=place(save_path), plot_path=place(plot_path),
-                    log_root=place(args.logdir))
+        return _fit(args, strategy, save_path=place(save_path), plot_path=place(plot_path), log_root=place(args.logdir))
 
 
-def _fit(args: argparse.Namespace, strategy, save_path: Path | None, plot_path: Path | None,
-         log_root: Path | None) -> int:
+def _fit(
+    args: argparse.Namespace, strategy, save_path: Path | None, plot_path: Path | None, log_root: Path | None
+) -> int:
     import keras
 
     from keras_tape.cli.tasks import TASKS  # numpy and more: only once the options are checked

@@ -12,7 +12,7 @@ import importlib
 import math
 import sys
 import traceback
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from keras_tape.cli.errors import UsageError
 
@@ -176,11 +176,15 @@ def _add_diagnostic_options(parser: argparse.ArgumentParser, default) -> None:
     # overwrite what the main parser read, so there it is SUPPRESS.
     group = parser.add_argument_group("diagnostics")
     group.add_argument(
-        "--verbose", action="store_true", default=default,
+        "--verbose",
+        action="store_true",
+        default=default,
         help="show TensorFlow's own log lines (hidden by default)",
     )
     group.add_argument(
-        "--traceback", action="store_true", default=default,
+        "--traceback",
+        action="store_true",
+        default=default,
         help="show an input error's traceback too, not only its one line",
     )
 
@@ -262,9 +266,7 @@ def _add_fit_parser(commands) -> None:
 
 
 def _add_csv_options(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "--csv", help=f"a CSV file of numbers, with or without a header row (default: {what})"
-    )
+    parser.add_argument("--csv", help=f"a CSV file of numbers, with or without a header row (default: {what})")
     parser.add_argument(
         "--x-col",
         type=_columns,
@@ -281,7 +283,9 @@ def _add_seed_option(parser) -> None:
 
 def _add_strategy_option(parser) -> None:
     parser.add_argument(
-        "--strategy", choices=STRATEGIES, default="default",
+        "--strategy",
+        choices=STRATEGIES,
+        default="default",
         help=(
             "tf.distribute strategy: default (one device), mirrored (every GPU of this machine), "
             "multi-worker (the machines TF_CONFIG lists; run the same command on each; only worker 0 "
@@ -299,21 +303,22 @@ def _add_training_options(
 ) -> None:
     training = parser.add_argument_group("training")
     training.add_argument(
-        "--epochs", type=_int_at_least(1), default=DEFAULT_EPOCHS[model],
+        "--epochs",
+        type=_int_at_least(1),
+        default=DEFAULT_EPOCHS[model],
         help=f"epochs (default: {DEFAULT_EPOCHS[model]})",
     )
     training.add_argument(
-        "--batch-size", type=_int_at_least(1),
+        "--batch-size",
+        type=_int_at_least(1),
         help=f"the global batch size, split across the replicas of --strategy (default: {batch_help})",
     )
+    training.add_argument("--optimizer", help="a Keras optimizer name: sgd, adam, rmsprop, ... (default: the model's)")
+    training.add_argument("--learning-rate", type=_positive_float, help="learning rate (default: the optimizer's)")
     training.add_argument(
-        "--optimizer", help="a Keras optimizer name: sgd, adam, rmsprop, ... (default: the model's)"
-    )
-    training.add_argument(
-        "--learning-rate", type=_positive_float, help="learning rate (default: the optimizer's)"
-    )
-    training.add_argument(
-        "--loss", choices=losses, default=losses[0],
+        "--loss",
+        choices=losses,
+        default=losses[0],
         help=f"loss (default: {losses[0]}{'; ' + loss_help if loss_help else ''})",
     )
     _add_seed_option(training)
@@ -343,11 +348,15 @@ def _add_compare_parser(commands) -> None:
         "--epochs", type=_int_at_least(1), default=300, help="full-batch epochs of the tape model (default: 300)"
     )
     compare.add_argument(
-        "--gd-learning-rate", type=_positive_float, default=1e-4,
+        "--gd-learning-rate",
+        type=_positive_float,
+        default=1e-4,
         help="learning rate of the practice's gradient descent (default: 1e-4)",
     )
     compare.add_argument(
-        "--gd-iterations", type=_int_at_least(1), default=1000,
+        "--gd-iterations",
+        type=_int_at_least(1),
+        default=1000,
         help="iterations of the practice's gradient descent (default: 1000)",
     )
     _add_seed_option(compare)

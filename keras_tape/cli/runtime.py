@@ -14,7 +14,7 @@ import contextlib
 import logging
 import os
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 
 @contextlib.contextmanager
@@ -62,4 +62,3 @@ def quiet_tensorflow(verbose: bool) -> Iterator[None]:
         os.close(null)
         sys.stderr = stream
         python_logger.setLevel(level)
-

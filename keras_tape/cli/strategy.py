@@ -14,8 +14,8 @@ import functools
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 from keras_tape.cli.errors import UsageError
 from keras_tape.cli.parser import STRATEGY_CLASSES
@@ -23,9 +23,7 @@ from keras_tape.cli.parser import STRATEGY_CLASSES
 # A test aid: splits the CPU into N logical devices before the strategy is
 # made, and `--strategy mirrored` then has a replica on each (GPUs unused).
 LOGICAL_CPUS_ENV = "KERAS_TAPE_LOGICAL_CPUS"
-TF_CONFIG_EXAMPLE = (
-    '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}'
-)
+TF_CONFIG_EXAMPLE = '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}}'
 
 
 def check_strategy(name: str) -> None:
@@ -136,7 +134,7 @@ def check_tf_config(text: str | None) -> None:
         raise UsageError(f"TF_CONFIG is not JSON ({error}); {expected}.") from None
     cluster = config.get("cluster") if isinstance(config, dict) else None
     if not isinstance(cluster, dict):
-        raise UsageError(f"TF_CONFIG has no \"cluster\" object; {expected}.")
+        raise UsageError(f'TF_CONFIG has no "cluster" object; {expected}.')
     workers = sum(len(cluster.get(kind) or ()) for kind in ("chief", "worker"))
     if workers < 2:
         raise UsageError(
@@ -144,11 +142,12 @@ def check_tf_config(text: str | None) -> None:
             f"--strategy mirrored on one machine); {expected}."
         )
     task = config.get("task")
-    if not (isinstance(task, dict) and isinstance(task.get("index"), int)
-            and 0 <= task["index"] < len(cluster.get(task.get("type")) or ())):
-        raise UsageError(
-            f"TF_CONFIG's \"task\" ({json.dumps(task)}) is not one of its cluster's workers; {expected}."
-        )
+    if not (
+        isinstance(task, dict)
+        and isinstance(task.get("index"), int)
+        and 0 <= task["index"] < len(cluster.get(task.get("type")) or ())
+    ):
+        raise UsageError(f"TF_CONFIG's \"task\" ({json.dumps(task)}) is not one of its cluster's workers; {expected}.")
 
 
 @contextlib.contextmanager
@@ -175,8 +174,11 @@ def worker_outputs(strategy) -> Iterator[Callable[[str | os.PathLike | None], Pa
     if strategy.extended.should_checkpoint:
         yield lambda path: None if path is None else Path(path)
         return
-    with tempfile.TemporaryDirectory(prefix="keras-tape-worker-") as scratch, \
-            open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+    with (
+        tempfile.TemporaryDirectory(prefix="keras-tape-worker-") as scratch,
+        open(os.devnull, "w") as devnull,
+        contextlib.redirect_stdout(devnull),
+    ):
 
         def place(path):
             if path is None:

@@ -34,8 +34,17 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--logdir {str(logdir)!r} is not a folder; 'keras-tape demo' writes its logs to runs/.")
     _check_port_free(args.port)
     url = f"http://127.0.0.1:{args.port}/"
-    command = [sys.executable, "-m", "tensorboard.main", "--logdir", str(logdir), "--host", "127.0.0.1",
-               "--port", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "tensorboard.main",
+        "--logdir",
+        str(logdir),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(args.port),
+    ]
     # TensorBoard's own start-up chatter goes to a file; it is shown only if it fails.
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)

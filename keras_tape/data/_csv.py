@@ -54,9 +54,7 @@ def load_csv(
         raise FileNotFoundError(f"`path` must be a CSV file, got the folder {str(path)!r}.")
     rows = _read_csv_rows(path, delimiter)
     if not rows:
-        raise ValueError(
-            f"`path` {str(path)!r} is empty; expected rows of numbers separated by {delimiter!r}."
-        )
+        raise ValueError(f"`path` {str(path)!r} is empty; expected rows of numbers separated by {delimiter!r}.")
     first_line, first_row = rows[0]
     names = [cell.strip() for cell in first_row] if _is_header(first_row) else None
     data_rows = rows[1:] if names is not None else rows
@@ -87,14 +85,11 @@ def load_csv(
 def _check_path(path, name: str) -> Path:
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(
-            f"`{name}` must be a path (str or os.PathLike), got {_describe(path)} "
-            f"of type {type(path).__name__}."
+            f"`{name}` must be a path (str or os.PathLike), got {_describe(path)} of type {type(path).__name__}."
         )
     path = Path(path)
     if not path.exists():
-        raise FileNotFoundError(
-            f"`{name}` must be an existing path, got {str(path)!r}, which does not exist."
-        )
+        raise FileNotFoundError(f"`{name}` must be an existing path, got {str(path)!r}, which does not exist.")
     return path
 
 
@@ -104,11 +99,8 @@ def _check_delimiter(delimiter) -> None:
             f"`delimiter` must be a one-character string, got {_describe(delimiter)} "
             f"of type {type(delimiter).__name__}."
         )
-    if len(delimiter) != 1 or delimiter in "\r\n\"":
-        raise ValueError(
-            f"`delimiter` must be one character other than a quote or a line break, "
-            f"got {delimiter!r}."
-        )
+    if len(delimiter) != 1 or delimiter in '\r\n"':
+        raise ValueError(f"`delimiter` must be one character other than a quote or a line break, got {delimiter!r}.")
 
 
 def _read_csv_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -122,13 +114,10 @@ def _read_csv_rows(path: Path, delimiter: str) -> list[tuple[int, list[str]]]:
                     rows.append((reader.line_num, row))
     except PermissionError:
         raise PermissionError(
-            f"`path` {str(path)!r} exists but cannot be read (permission denied); "
-            "expected a readable CSV file."
+            f"`path` {str(path)!r} exists but cannot be read (permission denied); expected a readable CSV file."
         ) from None
     except UnicodeDecodeError:
-        raise ValueError(
-            f"`path` {str(path)!r} is not a UTF-8 text file; expected a CSV file of numbers."
-        ) from None
+        raise ValueError(f"`path` {str(path)!r} is not a UTF-8 text file; expected a CSV file of numbers.") from None
     except csv.Error as error:
         raise ValueError(f"`path` {str(path)!r} is not a valid CSV file: {error}.") from None
     return rows
@@ -175,10 +164,7 @@ def _column_index(column, argument: str, names, n_columns: int, hint: str) -> in
                 f"expected an integer index in [{-n_columns}, {n_columns - 1}].{hint}"
             )
         if column not in names:
-            raise ValueError(
-                f"`{argument}` got the unknown column name {column!r}; available names: "
-                f"{names}.{hint}"
-            )
+            raise ValueError(f"`{argument}` got the unknown column name {column!r}; available names: {names}.{hint}")
         return names.index(column)
     column = int(column)  # a numpy integer too
     if not -n_columns <= column < n_columns:
@@ -195,10 +181,7 @@ def _select_columns(x_cols, y_col, names, n_columns: int, path: Path, hint: str)
     if x_cols is None:
         x_indices = [i for i in range(n_columns) if i != y_index]
         if not x_indices:
-            raise ValueError(
-                f"`path` {str(path)!r} has only 1 column; expected at least 2 "
-                f"(x and y).{hint}"
-            )
+            raise ValueError(f"`path` {str(path)!r} has only 1 column; expected at least 2 (x and y).{hint}")
         return x_indices, y_index
     if isinstance(x_cols, (str, numbers.Integral)):
         x_cols = [x_cols]
@@ -211,16 +194,11 @@ def _select_columns(x_cols, y_col, names, n_columns: int, path: Path, hint: str)
         )
     if not x_cols:
         raise ValueError("`x_cols` must select at least one column, got an empty list.")
-    x_indices = [
-        _column_index(column, f"x_cols[{i}]", names, n_columns, hint)
-        for i, column in enumerate(x_cols)
-    ]
+    x_indices = [_column_index(column, f"x_cols[{i}]", names, n_columns, hint) for i, column in enumerate(x_cols)]
     if len(set(x_indices)) != len(x_indices):
         raise ValueError(f"`x_cols` must not select a column twice, got {x_cols!r}.")
     if y_index in x_indices:
-        raise ValueError(
-            f"`x_cols` must not contain the target column `y_col`={y_col!r}, got {x_cols!r}."
-        )
+        raise ValueError(f"`x_cols` must not contain the target column `y_col`={y_col!r}, got {x_cols!r}.")
     return x_indices, y_index
 
 

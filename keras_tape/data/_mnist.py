@@ -24,11 +24,8 @@ _MNIST_FILES = {
 }
 _NO_MNIST_HINT = (
     "Pass `path=` to an mnist.npz file (keys x_train, y_train, x_test, y_test) "
-    "or to a folder with the four IDX files "
-    + ", ".join(_MNIST_FILES.values())
-    + " (each may be gzipped, .gz)."
+    "or to a folder with the four IDX files " + ", ".join(_MNIST_FILES.values()) + " (each may be gzipped, .gz)."
 )
-
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -49,9 +46,7 @@ def load_digits() -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn import datasets
     except ImportError as error:
-        raise ImportError(
-            'load_digits needs scikit-learn: pip install "keras-tape[datasets]"'
-        ) from error
+        raise ImportError('load_digits needs scikit-learn: pip install "keras-tape[datasets]"') from error
     digits = datasets.load_digits()
     x = (digits.images / 16.0).astype("float32")
     return x, check_labels(digits.target, 10, name="digits.target")
@@ -174,8 +169,7 @@ def _read_idx(file: Path, magic: int) -> np.ndarray:
         )
     if len(data) < header:
         raise ValueError(
-            f"MNIST file {str(file)!r} is truncated: {len(data)} bytes, shorter than its "
-            f"{header}-byte header."
+            f"MNIST file {str(file)!r} is truncated: {len(data)} bytes, shorter than its {header}-byte header."
         )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     expected = header + math.prod(shape)
@@ -210,20 +204,14 @@ def _check_mnist_split(images, labels, images_name: str, labels_name: str):
 
 def _load_mnist_npz(path: Path):
     if path.suffix != ".npz":
-        raise ValueError(
-            f"`path` must be an .npz file or a folder of MNIST IDX files, got the file "
-            f"{str(path)!r}."
-        )
+        raise ValueError(f"`path` must be an .npz file or a folder of MNIST IDX files, got the file {str(path)!r}.")
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise ValueError(
-            f"`path` {str(path)!r} could not be read as an .npz archive: {error}."
-        ) from None
+        raise ValueError(f"`path` {str(path)!r} could not be read as an .npz archive: {error}.") from None
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise ValueError(
-            f"`path` {str(path)!r} holds a single array; expected an .npz archive with the "
-            f"keys {list(_MNIST_FILES)}."
+            f"`path` {str(path)!r} holds a single array; expected an .npz archive with the keys {list(_MNIST_FILES)}."
         )
     with archive:
         missing = [key for key in _MNIST_FILES if key not in archive.files]

@@ -79,8 +79,7 @@ _MESSAGES = {
         "en": "❌ The weights match, but your step returns the loss {answer:.6g}; the reference loss is {loss:.6g}.",
     },
     "step_right": {
-        "es": "✅ Correcto: tu paso deja los {count} pesos donde los deja TapeModel.train_step "
-        "(pérdida {loss:.6g}).",
+        "es": "✅ Correcto: tu paso deja los {count} pesos donde los deja TapeModel.train_step (pérdida {loss:.6g}).",
         "en": "✅ Correct: your step leaves the {count} weights where TapeModel.train_step leaves them "
         "(loss {loss:.6g}).",
     },
@@ -281,9 +280,7 @@ def check_least_squares(answer: Any, x: Any, y: Any, *, lang: str = "es", rtol: 
     return check_value(answer, expected, what, rtol=rtol, atol=rtol * float(np.abs(expected).max()), lang=lang)
 
 
-def check_accuracy(
-    model: keras.Model, x: Any, y: Any, minimum: float, *, lang: str = "es"
-) -> Check:
+def check_accuracy(model: keras.Model, x: Any, y: Any, minimum: float, *, lang: str = "es") -> Check:
     """Checks that a classifier's accuracy on `(x, y)` reaches `minimum`.
 
     Args:

@@ -197,8 +197,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
     def line(cells):
         return "  ".join(
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(cells, widths, numeric)
+            cell.rjust(width) if right else cell.ljust(width) for cell, width, right in zip(cells, widths, numeric)
         ).rstrip()
 
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in rows])

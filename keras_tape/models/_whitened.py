@@ -46,15 +46,9 @@ class WhitenedRegression(TapeModel):
 
     def build(self, input_shape):
         p = self._num_features(input_shape)
-        self.feature_mean = self.add_weight(
-            name="feature_mean", shape=(p,), initializer="zeros", trainable=False
-        )
-        self.whitening = self.add_weight(
-            name="whitening", shape=(p, p), initializer="identity", trainable=False
-        )
-        self.adapted = self.add_weight(
-            name="adapted", shape=(), initializer="zeros", trainable=False
-        )
+        self.feature_mean = self.add_weight(name="feature_mean", shape=(p,), initializer="zeros", trainable=False)
+        self.whitening = self.add_weight(name="whitening", shape=(p, p), initializer="identity", trainable=False)
+        self.adapted = self.add_weight(name="adapted", shape=(), initializer="zeros", trainable=False)
         self.kernel = self.add_weight(name="kernel", shape=(p, self.units), initializer="zeros")
         self.bias = self.add_weight(name="bias", shape=(self.units,), initializer="zeros")
 
@@ -65,7 +59,8 @@ class WhitenedRegression(TapeModel):
             # A retrace for inputs of another shape leaves the width unknown
             # until the step runs; `_features` would silently regroup the values.
             tf.debugging.assert_equal(
-                tf.size(x), tf.shape(x)[0] * width,
+                tf.size(x),
+                tf.shape(x)[0] * width,
                 message=f"`x` must have {width} value(s) a row, {self._width_reason()}",
             )
         features = self._features(x)
@@ -130,9 +125,7 @@ class WhitenedRegression(TapeModel):
     def _feature_coefficients(self) -> tuple[np.ndarray, np.ndarray]:
         """Returns (weights (p, units), intercepts (units,)) on the unwhitened features."""
         if not self.built:
-            raise ValueError(
-                f"{type(self).__name__} has no coefficients yet: fit it (or call it on data) first."
-            )
+            raise ValueError(f"{type(self).__name__} has no coefficients yet: fit it (or call it on data) first.")
         weights = self.whitening.numpy().astype("float64") @ self.kernel.numpy().astype("float64")
         intercepts = self.bias.numpy().astype("float64") - self.feature_mean.numpy().astype("float64") @ weights
         return weights, intercepts

@@ -58,9 +58,7 @@ class MLPClassifier(TapeModel):
         ]
         # Under a mixed-precision policy the logits (and so the loss) stay float32.
         mixed = keras.mixed_precision.dtype_policy().name.startswith("mixed")
-        self.output_layer = keras.layers.Dense(
-            num_classes, dtype="float32" if mixed else None, name="logits"
-        )
+        self.output_layer = keras.layers.Dense(num_classes, dtype="float32" if mixed else None, name="logits")
 
     def build(self, input_shape):
         # Built from shapes alone, so `fit` can build the model before callbacks

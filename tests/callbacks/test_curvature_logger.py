@@ -41,8 +41,7 @@ def test_linear_model_spectrum_is_that_of_2_over_n_xtx(tmp_path, read_events):
     held_out = (x[:12] * 1.5 + 0.5, y[:12])
     model = LinearRegression()
     model.compile()
-    model.fit(x, y, epochs=3, batch_size=len(x), verbose=0,
-              callbacks=[CurvatureLogger(tmp_path, held_out, every=2)])
+    model.fit(x, y, epochs=3, batch_size=len(x), verbose=0, callbacks=[CurvatureLogger(tmp_path, held_out, every=2)])
 
     whitened = (held_out[0] - model.feature_mean.numpy()) @ model.whitening.numpy()
     expected = np.linalg.eigvalsh(mse_hessian(whitened))
@@ -71,8 +70,9 @@ def test_raw_quadratic_is_ill_conditioned_and_logs_its_hessian_image(tmp_path, r
     x, y = data.polynomial_data()
     model = LabQuadratic()
     model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="mse")
-    model.fit(x, y, epochs=1, batch_size=len(x), verbose=0,
-              callbacks=[CurvatureLogger(tmp_path, (x, y), plot_hessian=True)])
+    model.fit(
+        x, y, epochs=1, batch_size=len(x), verbose=0, callbacks=[CurvatureLogger(tmp_path, (x, y), plot_hessian=True)]
+    )
 
     closed_form = mse_hessian(np.stack([x**2, x], axis=1))  # rows and columns a, b, c
     np.testing.assert_allclose(loss_hessian(model, x, y), closed_form, rtol=1e-5)

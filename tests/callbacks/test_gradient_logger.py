@@ -62,8 +62,15 @@ def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blob
     x, y = blobs
     model = classifier()
     weights, recorder = record_weights(model, "on_epoch_begin")
-    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0,
-              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=1)])
+    model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=len(x),
+        shuffle=False,
+        verbose=0,
+        callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=1)],
+    )
 
     events = read_events(tmp_path / "train")
     for epoch, epoch_weights in enumerate(weights):
@@ -86,8 +93,15 @@ def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path
     # Batch-level hooks run once per execution: one step each, to see every batch.
     model = classifier(steps_per_execution=1)
     weights, recorder = record_weights(model, "on_train_batch_begin")
-    model.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0,
-              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0, update_freq=2)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=8,
+        shuffle=False,
+        verbose=0,
+        callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0, update_freq=2)],
+    )
 
     batches = [(x[i : i + 8], y[i : i + 8]) for i in range(0, 32, 8)] * 2
     norms = [own_tape_norms(model, w, *batch) for w, batch in zip(weights, batches)]
@@ -108,8 +122,15 @@ def test_several_steps_per_execution_add_up_like_single_steps(tmp_path, blobs, r
         keras.utils.set_random_seed(0)
         model = classifier(steps_per_execution=steps_per_execution)
         log_dir = tmp_path / str(steps_per_execution)
-        model.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0,
-                  callbacks=[GradientLogger(log_dir, histogram_freq=0)])
+        model.fit(
+            x,
+            y,
+            epochs=1,
+            batch_size=8,
+            shuffle=False,
+            verbose=0,
+            callbacks=[GradientLogger(log_dir, histogram_freq=0)],
+        )
         means.append(read_events(log_dir / "train")["gradients/global_norm"][0][1])
     np.testing.assert_allclose(means[0], means[1], rtol=1e-5)
 
@@ -130,8 +151,7 @@ def test_under_a_distribution_strategy(tmp_path, blobs, read_events):
     x, y = blobs
     with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
         model = classifier()
-    model.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0,
-              callbacks=[GradientLogger(tmp_path)])
+    model.fit(x, y, epochs=1, batch_size=len(x), shuffle=False, verbose=0, callbacks=[GradientLogger(tmp_path)])
     assert read_events(tmp_path / "train")["gradients/global_norm"][0][1] > 0
 
 
@@ -176,7 +196,7 @@ def test_refuses_a_model_that_is_not_a_tape_model(tmp_path, blobs):
         ({"log_dir": 3}, TypeError, "`log_dir` must be a path"),
         ({"histogram_freq": -1}, ValueError, "`histogram_freq` must be an integer >= 0, got -1"),
         ({"histogram_freq": 1.5}, TypeError, "`histogram_freq` must be an integer"),
-        ({"update_freq": "often"}, ValueError, "`update_freq` must be \"epoch\", \"batch\" or an integer"),
+        ({"update_freq": "often"}, ValueError, '`update_freq` must be "epoch", "batch" or an integer'),
         ({"update_freq": 0}, ValueError, "`update_freq` must be an integer >= 1, got 0"),
     ],
 )
@@ -202,8 +222,15 @@ def test_clipped_norm_is_the_norm_of_the_step_sgd_took(tmp_path, blobs, read_eve
     model = MLPClassifier(hidden_units=(8,), num_classes=3)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate, **clipping))
     weights, recorder = record_weights(model, "on_epoch_begin")
-    model.fit(x, y, epochs=3, batch_size=len(x), shuffle=False, verbose=0,
-              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=len(x),
+        shuffle=False,
+        verbose=0,
+        callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)],
+    )
     weights.append(model.get_weights())
 
     events = read_events(tmp_path / "train")
@@ -231,8 +258,15 @@ def test_clipped_norm_under_mixed_precision_is_unscaled(tmp_path, blobs, read_ev
     model.compile(optimizer=keras.optimizers.SGD(0.5, global_clipnorm=0.01))
     assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
     weights, recorder = record_weights(model, "on_epoch_begin")
-    model.fit(x, y, epochs=2, batch_size=len(x), shuffle=False, verbose=0,
-              callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=len(x),
+        shuffle=False,
+        verbose=0,
+        callbacks=[recorder, GradientLogger(tmp_path, histogram_freq=0)],
+    )
     weights.append(model.get_weights())
     events = read_events(tmp_path / "train")
     clipped = [value for _, value in events["gradients/clipped_global_norm"]]

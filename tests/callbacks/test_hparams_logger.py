@@ -28,13 +28,25 @@ def test_runs_record_what_differs_between_them_and_their_final_metrics(tmp_path,
         model = PolynomialRegression(degree=2)
         model.compile(optimizer=keras.optimizers.SGD(rate), metrics=["mae"])
         log_dir = tmp_path / f"lr-{rate}"
-        history = model.fit(x, y, epochs=3, batch_size=4, verbose=0, validation_split=0.25,
-                            callbacks=[HParamsLogger(log_dir, hparams={"data": "lab"})])
+        history = model.fit(
+            x,
+            y,
+            epochs=3,
+            batch_size=4,
+            verbose=0,
+            validation_split=0.25,
+            callbacks=[HParamsLogger(log_dir, hparams={"data": "lab"})],
+        )
 
         expected = {
-            "model": "PolynomialRegression", "degree": 2, "optimizer": "SGD",
-            "learning_rate": pytest.approx(rate), "loss_function": "mse", "epochs": 3,
-            "batch_size": 4, "data": "lab",
+            "model": "PolynomialRegression",
+            "degree": 2,
+            "optimizer": "SGD",
+            "learning_rate": pytest.approx(rate),
+            "loss_function": "mse",
+            "epochs": 3,
+            "batch_size": 4,
+            "data": "lab",
         }
         hparams = read_hparams(log_dir)
         assert {name: hparams[name] for name in expected} == expected
@@ -51,14 +63,19 @@ def test_runs_record_what_differs_between_them_and_their_final_metrics(tmp_path,
     [(11, 0.0, 1), (8, 0.25, 1), (2, 0.0, 2), (3, 0.25, 4)],
     ids=["one batch", "one batch then validation", "two steps an execution", "one execution"],
 )
-def test_batch_size_is_measured_from_the_first_steps(
-    tmp_path, batch_size, validation_split, steps_per_execution
-):
+def test_batch_size_is_measured_from_the_first_steps(tmp_path, batch_size, validation_split, steps_per_execution):
     x, y = data.polynomial_data()  # 11 samples, 8 of them for training with the split
     model = PolynomialRegression(degree=1)
     model.compile(steps_per_execution=steps_per_execution)
-    model.fit(x, y, epochs=2, batch_size=batch_size, validation_split=validation_split, verbose=0,
-              callbacks=[HParamsLogger(tmp_path)])
+    model.fit(
+        x,
+        y,
+        epochs=2,
+        batch_size=batch_size,
+        validation_split=validation_split,
+        verbose=0,
+        callbacks=[HParamsLogger(tmp_path)],
+    )
     assert read_hparams(tmp_path)["batch_size"] == batch_size
 
 
@@ -67,8 +84,14 @@ def test_model_config_lists_become_text_and_hparams_override(tmp_path, blobs):
     x, y = blobs
     model = MLPClassifier(hidden_units=(8, 4), num_classes=3)
     model.compile()
-    model.fit(x, y, epochs=1, batch_size=16, verbose=0,
-              callbacks=[HParamsLogger(tmp_path, hparams={"batch_size": 999, "seed": np.int64(7)})])
+    model.fit(
+        x,
+        y,
+        epochs=1,
+        batch_size=16,
+        verbose=0,
+        callbacks=[HParamsLogger(tmp_path, hparams={"batch_size": 999, "seed": np.int64(7)})],
+    )
     hparams = read_hparams(tmp_path)
     assert hparams["hidden_units"] == "[8, 4]"
     assert hparams["optimizer"] == "Adam" and hparams["loss_function"] == "sparse_categorical_crossentropy"

@@ -31,9 +31,7 @@ def fit_polynomial(x, y, live, epochs=4, **fit_kwargs):
         on_train_batch_begin=gradient_norm,
         on_epoch_end=lambda epoch, logs: coefficients.append(model.coef.copy()),
     )
-    history = model.fit(
-        x, y, epochs=epochs, batch_size=len(x), verbose=0, callbacks=[reference, live], **fit_kwargs
-    )
+    history = model.fit(x, y, epochs=epochs, batch_size=len(x), verbose=0, callbacks=[reference, live], **fit_kwargs)
     return model, history, np.array(coefficients), np.array(norms)
 
 
@@ -79,9 +77,7 @@ def test_a_classifier_gets_no_coefficient_or_fit_panel(blobs, tmp_path):
     model.compile()
     live = LivePlot(path=tmp_path / "mlp.png", data=(x, y))
     model.fit(x, y, epochs=2, verbose=0, callbacks=[live])
-    assert [axes.get_title() for axes in live.figure.axes] == [
-        "loss", "accuracy", "gradient global norm (epoch mean)"
-    ]
+    assert [axes.get_title() for axes in live.figure.axes] == ["loss", "accuracy", "gradient global norm (epoch mean)"]
     assert not model._gradient_observers  # removed when fit ended
 
 

@@ -25,8 +25,14 @@ def test_regression_fit_is_drawn_every_n_epochs_and_after_the_last(tmp_path, rea
     x, y = data.polynomial_data(noise=2.0, seed=0)
     model = PolynomialRegression(degree=2)
     model.compile()
-    model.fit(x, y, epochs=6, batch_size=len(x), verbose=0,
-              callbacks=[PredictionPlotLogger(tmp_path, (x, y), every=4, run="train")])
+    model.fit(
+        x,
+        y,
+        epochs=6,
+        batch_size=len(x),
+        verbose=0,
+        callbacks=[PredictionPlotLogger(tmp_path, (x, y), every=4, run="train")],
+    )
 
     images = decoded(read_events(tmp_path / "train"), "predictions/fit")
     assert [step for step, _ in images] == [0, 4, 5]
@@ -51,8 +57,15 @@ def test_classifier_gets_a_confusion_matrix_and_misclassified_examples(tmp_path,
     x_train, y_train, x_val, y_val = x[:300], y[:300], x[300:400], y[300:400]
     model = MLPClassifier(hidden_units=(8,))
     model.compile()
-    model.fit(x_train, y_train, epochs=2, batch_size=100, verbose=0, validation_data=(x_val, y_val),
-              callbacks=[PredictionPlotLogger(tmp_path, (x_val, y_val), every=1)])
+    model.fit(
+        x_train,
+        y_train,
+        epochs=2,
+        batch_size=100,
+        verbose=0,
+        validation_data=(x_val, y_val),
+        callbacks=[PredictionPlotLogger(tmp_path, (x_val, y_val), every=1)],
+    )
 
     events = read_events(tmp_path / "validation")
     for tag in ("predictions/confusion_matrix", "predictions/misclassified"):

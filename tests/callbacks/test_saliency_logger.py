@@ -75,12 +75,12 @@ def test_flat_inputs_are_squares_or_rows_and_every_n_epochs(tmp_path, read_event
     flat = x.reshape(len(x), 64)  # 64 values: 8 x 8 squares again
     model = MLPClassifier(hidden_units=(4,))
     model.compile()
-    model.fit(flat, y, epochs=1, verbose=0,
-              callbacks=[SaliencyLogger(tmp_path / "flat", images.reshape(4, 64))])
+    model.fit(flat, y, epochs=1, verbose=0, callbacks=[SaliencyLogger(tmp_path / "flat", images.reshape(4, 64))])
     [(_, maps)] = decoded(read_events(tmp_path / "flat" / "train"), "saliency/maps")
     assert maps.shape == (4, 8, 8, 1)
-    np.testing.assert_allclose(maps[0, ..., 0], input_gradient_map(model, images[0].reshape(64)).reshape(8, 8),
-                               atol=QUANTUM)
+    np.testing.assert_allclose(
+        maps[0, ..., 0], input_gradient_map(model, images[0].reshape(64)).reshape(8, 8), atol=QUANTUM
+    )
 
 
 def integrated_gradient_map(model, image, label, steps=50):
@@ -100,10 +100,17 @@ def test_integrated_and_smoothgrad_maps(tmp_path, read_events, digits):
     x, y, images, labels = digits
     model = MLPClassifier(hidden_units=(8,))
     model.compile()
-    model.fit(x, y, epochs=1, batch_size=100, verbose=0, callbacks=[
-        SaliencyLogger(tmp_path, images, labels=labels, method="integrated"),
-        SaliencyLogger(tmp_path, images, labels=labels, method="smoothgrad"),
-    ])
+    model.fit(
+        x,
+        y,
+        epochs=1,
+        batch_size=100,
+        verbose=0,
+        callbacks=[
+            SaliencyLogger(tmp_path, images, labels=labels, method="integrated"),
+            SaliencyLogger(tmp_path, images, labels=labels, method="smoothgrad"),
+        ],
+    )
     events = read_events(tmp_path / "train")
     [(_, maps)] = decoded(events, "saliency/integrated_gradients")
     for i, image in enumerate(images):

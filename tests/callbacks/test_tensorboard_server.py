@@ -37,7 +37,8 @@ def get(port, route, **query):
 
 def post(port, route, payload):
     request = urllib.request.Request(
-        f"http://{HOST}:{port}{route}", data=json.dumps(payload).encode(),
+        f"http://{HOST}:{port}{route}",
+        data=json.dumps(payload).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -65,13 +66,20 @@ def fitted_log_dir(tmp_path):
     model = PolynomialRegression(degree=2)
     model.compile(optimizer=keras.optimizers.SGD(0.1))
     log_dir = tmp_path / "runs" / "poly"
-    history = model.fit(x, y, epochs=3, batch_size=len(x), verbose=0, callbacks=[
-        keras.callbacks.TensorBoard(log_dir),
-        GradientLogger(log_dir),
-        ParameterLogger(log_dir),
-        PredictionPlotLogger(log_dir, (x, y), run="train"),
-        HParamsLogger(log_dir),
-    ])
+    history = model.fit(
+        x,
+        y,
+        epochs=3,
+        batch_size=len(x),
+        verbose=0,
+        callbacks=[
+            keras.callbacks.TensorBoard(log_dir),
+            GradientLogger(log_dir),
+            ParameterLogger(log_dir),
+            PredictionPlotLogger(log_dir, (x, y), run="train"),
+            HParamsLogger(log_dir),
+        ],
+    )
     return tmp_path / "runs", model, history
 
 
@@ -79,9 +87,24 @@ def test_tensorboard_serves_what_fit_wrote(fitted_log_dir):
     log_root, model, history = fitted_log_dir
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "tensorboard.main", "--logdir", str(log_root), "--host", HOST,
-         "--port", str(port), "--load_fast", "false", "--reload_interval", "1"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tensorboard.main",
+            "--logdir",
+            str(log_root),
+            "--host",
+            HOST,
+            "--port",
+            str(port),
+            "--load_fast",
+            "false",
+            "--reload_interval",
+            "1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         runs = wait_for_runs(server, port, {"poly", "poly/train"})
@@ -95,8 +118,7 @@ def test_tensorboard_serves_what_fit_wrote(fitted_log_dir):
         final_loss = get(port, "/data/plugin/scalars/scalars", run="poly", tag="loss")
         np.testing.assert_allclose(final_loss[-1][2], history.history["loss"][-1], rtol=1e-6)
 
-        images = get(port, "/data/plugin/images/images",
-                     run="poly/train", tag="predictions/fit", sample=0)
+        images = get(port, "/data/plugin/images/images", run="poly/train", tag="predictions/fit", sample=0)
         assert [image["step"] for image in images] == [0, 1, 2]
         png = get(port, "/data/plugin/images/individualImage?" + images[-1]["query"])
         assert png.startswith(b"\x89PNG")
@@ -104,10 +126,17 @@ def test_tensorboard_serves_what_fit_wrote(fitted_log_dir):
         texts = get(port, "/data/plugin/text/text", run="poly/train", tag="equation")
         assert model.equation() in texts[-1]["text"]
 
-        session_groups = post(port, "/data/plugin/hparams/session_groups", {
-            "experimentName": "", "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS"],
-            "colParams": [], "startIndex": 0, "sliceSize": 10,
-        })
+        session_groups = post(
+            port,
+            "/data/plugin/hparams/session_groups",
+            {
+                "experimentName": "",
+                "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS"],
+                "colParams": [],
+                "startIndex": 0,
+                "sliceSize": 10,
+            },
+        )
         [group] = session_groups["sessionGroups"]
         assert group["hparams"]["degree"] == 2 and group["hparams"]["optimizer"] == "SGD"
     finally:

@@ -33,8 +33,14 @@ def test_twenty_fits_leave_no_file_open(tmp_path):
     x, y = data.polynomial_data()
     model = PolynomialRegression(degree=2)
     model.compile()
-    fit = lambda: model.fit(x, y, epochs=1, batch_size=len(x), verbose=0,  # noqa: E731
-                            callbacks=all_callbacks(tmp_path, x, y))
+    fit = lambda: model.fit(
+        x,
+        y,
+        epochs=1,
+        batch_size=len(x),
+        verbose=0,  # noqa: E731
+        callbacks=all_callbacks(tmp_path, x, y),
+    )
     fit()  # TensorFlow and matplotlib open what they keep for good on first use
     before = open_files()
     for _ in range(20):

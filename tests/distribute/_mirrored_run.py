@@ -88,7 +88,9 @@ def loss_scale_overflow_case(out: Path) -> dict:
                 model.compile(steps_per_execution=1)  # what this case tests, whatever the default
         finally:
             keras.mixed_precision.set_dtype_policy("float32")
-        model.fit(huge, y[: _scenarios.BATCH_SIZE], batch_size=_scenarios.BATCH_SIZE, epochs=1, shuffle=False, verbose=0)
+        model.fit(
+            huge, y[: _scenarios.BATCH_SIZE], batch_size=_scenarios.BATCH_SIZE, epochs=1, shuffle=False, verbose=0
+        )
         runs[f"replica_{replica}"] = {
             "finite": bool(all(np.isfinite(w).all() for w in model.get_weights())),
             "iterations": int(model.optimizer.iterations.numpy()),

@@ -42,7 +42,10 @@ def run_together(script: str, args, envs: list[dict], log_dir: Path, deadline_s:
             log = cleanup.enter_context(open(log_dir / f"{Path(script).stem}-{i}.log", "w"))
             process = subprocess.Popen(
                 [sys.executable, str(HERE / script), *map(str, args)],
-                cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                cwd=PROJECT_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
             cleanup.callback(_stop, process)
             processes.append(process)

@@ -70,9 +70,7 @@ def train(name: str, strategy, callbacks=()) -> dict:
     x, y = data(name)
     with strategy.scope():
         model = build(name)
-    history = model.fit(
-        x, y, batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=list(callbacks)
-    )
+    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=False, verbose=0, callbacks=list(callbacks))
     return {"history": history.history, "weights": [w.tolist() for w in model.get_weights()]}
 
 

@@ -17,7 +17,9 @@ def test_mlp_variables_and_training_live_on_the_gpu():
     model.compile()
     losses = model.fit(x, y, batch_size=128, epochs=3, verbose=0).history["loss"]
     assert losses[-1] < losses[0]
-    assert all("GPU" in v.value.device for v in model.trainable_variables), [v.value.device for v in model.trainable_variables]
+    assert all("GPU" in v.value.device for v in model.trainable_variables), [
+        v.value.device for v in model.trainable_variables
+    ]
 
 
 def test_lab_polynomial_on_the_gpu_recovers_6_8_2():

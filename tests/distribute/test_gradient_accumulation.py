@@ -9,8 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-import _scenarios
 from keras_tape.models import LinearRegression
+
+import _scenarios
 
 STEPS, ROWS_PER_STEP = 4, 8  # 64 rows: two accumulated updates an epoch
 

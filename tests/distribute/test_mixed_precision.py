@@ -4,18 +4,19 @@ import keras
 import numpy as np
 import pytest
 
-import _scenarios
 from keras_tape import data
 from keras_tape.models import MLPClassifier, PolynomialRegression
 
+import _scenarios
+
 POLICIES = ("mixed_float16", "mixed_bfloat16")
+
+
 @pytest.fixture(params=POLICIES)
 def policy(request):
     keras.mixed_precision.set_dtype_policy(request.param)
     yield request.param
     keras.mixed_precision.set_dtype_policy("float32")
-
-
 
 
 @pytest.mark.slow

@@ -23,6 +23,7 @@ SCRIPT = "_multi_worker_run.py"
 WORKERS = 2
 DEADLINE_S = 150
 
+
 def tf_config(ports, index: int) -> str:
     workers = [f"127.0.0.1:{port}" for port in ports]
     return json.dumps({"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}})
@@ -69,7 +70,10 @@ def test_only_the_chief_leaves_logs_and_checkpoints(cluster):
     assert results[0]["scratch"] is None
     assert not Path(results[1]["scratch"]).exists(), "the non-chief's scratch folder was not deleted"
     assert sorted(p.name for p in out.iterdir() if not p.name.endswith(".log")) == [
-        "checkpoints", "logs", "worker-0.json", "worker-1.json",
+        "checkpoints",
+        "logs",
+        "worker-0.json",
+        "worker-1.json",
     ]
     events = list((out / "logs").rglob("events.out.tfevents.*"))
     # Event file names end in <host>.<pid>.<n>.v2: one writer process, the chief.

@@ -39,9 +39,7 @@ def kernel_manager_factory(tmp_path_factory):
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
 
     def make():
-        return KernelManager(
-            kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)])
-        )
+        return KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)]))
 
     return make
 

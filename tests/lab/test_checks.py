@@ -52,8 +52,7 @@ def test_no_answer_yet_is_not_an_error():
 
 
 def test_an_answer_of_the_wrong_shape_or_type_fails_politely():
-    assert "shape" in lab.check_gradient([1.0, 2.0, 3.0], lambda w: tf.reduce_sum(w**2), [1.0, 2.0],
-                                         lang="en").message
+    assert "shape" in lab.check_gradient([1.0, 2.0, 3.0], lambda w: tf.reduce_sum(w**2), [1.0, 2.0], lang="en").message
     assert not lab.check_derivative("seventy-five", lambda x: x**3, 5.0)
 
 

@@ -43,8 +43,9 @@ def test_the_practice_figures_are_recomputed_on_the_bundled_data():
     descent = compare.gradient_descent(x, y)  # the defaults are the practice's rate and iterations
     exact = compare.least_squares(x, y)
     assert (1e-4, descent.steps) == (constants.PRACTICE_LEARNING_RATE, constants.PRACTICE_ITERATIONS)
-    np.testing.assert_allclose(constants.PRACTICE_GRADIENT_DESCENT, [descent.slope, descent.intercept, descent.mse],
-                               atol=1e-4)
+    np.testing.assert_allclose(
+        constants.PRACTICE_GRADIENT_DESCENT, [descent.slope, descent.intercept, descent.mse], atol=1e-4
+    )
     np.testing.assert_allclose(constants.PRACTICE_LEAST_SQUARES, [exact.slope, exact.intercept, exact.mse], atol=1e-4)
 
 

@@ -93,8 +93,15 @@ def test_notebook_shape(lang, name):
 
 
 def test_nothing_the_user_gets_points_at_the_shared_folder():
-    files = [ROOT / "README.md", ROOT / "README.es.md", *NOTEBOOKS.rglob("*.ipynb"), *NOTEBOOKS.rglob("*.py"),
-             *(ROOT / "examples").rglob("*.py"), *(ROOT / "keras_tape").rglob("*"), *(ROOT / "docs").rglob("*.md")]
+    files = [
+        ROOT / "README.md",
+        ROOT / "README.es.md",
+        *NOTEBOOKS.rglob("*.ipynb"),
+        *NOTEBOOKS.rglob("*.py"),
+        *(ROOT / "examples").rglob("*.py"),
+        *(ROOT / "keras_tape").rglob("*"),
+        *(ROOT / "docs").rglob("*.md"),
+    ]
     files = [f for f in files if f.is_file() and f.suffix in {".md", ".py", ".ipynb", ".txt", ".csv"}]
     assert [str(f.relative_to(ROOT)) for f in files if "shared/data" in f.read_text(encoding="utf-8")] == []
 

@@ -17,12 +17,18 @@ COLAB = "https://colab.research.google.com/github/keras-tape/keras-tape/blob/mai
 def test_quick_start_runs_as_written():
     code = re.search(r"```python\n(.*?)```", README.split("## Inicio rápido", 1)[1], re.S).group(1)
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
         env={"TF_CPP_MIN_LOG_LEVEL": "2", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
     )
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.strip().splitlines() == [
-        "y = 6.0000*x^2 + 8.0000*x + 2.0000", "[2. 8. 6.]", "y = 1.3224*x + 7.9910"
+        "y = 6.0000*x^2 + 8.0000*x + 2.0000",
+        "[2. 8. 6.]",
+        "y = 1.3224*x + 7.9910",
     ]
 
 

@@ -51,7 +51,9 @@ def test_rejects_several_input_columns():
         model.fit(np.ones((5, 2)), np.ones(5), verbose=0)
 
 
-@pytest.mark.parametrize("degree, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), ("2", TypeError), (None, TypeError)])
+@pytest.mark.parametrize(
+    "degree, error", [(0, ValueError), (-2, ValueError), (2.0, TypeError), ("2", TypeError), (None, TypeError)]
+)
 def test_bad_degree(degree, error):
     with pytest.raises(error, match="`degree` must be an integer >= 1"):
         PolynomialRegression(degree=degree)

@@ -118,10 +118,10 @@ def train(mode: str, name: str, out: Path) -> None:
         callbacks.append(RecordRestored(out / f"{name}-restored.npz"))
     if mode == "tensorboard":
         callbacks.append(keras.callbacks.TensorBoard(str(out / "logs" / name)))
-    history = model.fit(
-        x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=0, callbacks=callbacks
+    history = model.fit(x, y, epochs=EPOCHS, batch_size=BATCH_SIZE, verbose=0, callbacks=callbacks)
+    np.savez(
+        out / f"{name}-final.npz", **state(model, len(history.history["loss"])), last_loss=history.history["loss"][-1]
     )
-    np.savez(out / f"{name}-final.npz", **state(model, len(history.history["loss"])), last_loss=history.history["loss"][-1])
 
 
 # ------------------------------------------------------------------ chaos mode

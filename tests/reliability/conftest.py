@@ -31,7 +31,7 @@ def run_workers(*argvs, timeout_s: float = WORKER_TIMEOUT_S) -> list[subprocess.
     processes, outputs = [], []
     try:
         for argv in argvs:
-            outputs.append(tempfile.TemporaryFile(mode="w+"))
+            outputs.append(tempfile.TemporaryFile(mode="w+"))  # noqa: SIM115 (closed by the caller)
             processes.append(
                 subprocess.Popen(
                     [sys.executable, str(WORKER), *map(str, argv)],

@@ -42,11 +42,18 @@ def fail_halfway(keras_writer):
     "name, writer, save, load",
     [
         ("model.keras", "save", lambda m, p: m.save(p), lambda m, p: keras.models.load_model(p).get_weights()),
-        ("model.weights.h5", "save_weights", lambda m, p: m.save_weights(p),
-         lambda m, p: (m.load_weights(p), m.get_weights())[1]),
-        ("checkpoint.keras", "save", lambda m, p: m.fit(np.ones(4), np.ones(4), verbose=0,
-                                                        callbacks=[keras.callbacks.ModelCheckpoint(p)]),
-         lambda m, p: keras.models.load_model(p).get_weights()),
+        (
+            "model.weights.h5",
+            "save_weights",
+            lambda m, p: m.save_weights(p),
+            lambda m, p: (m.load_weights(p), m.get_weights())[1],
+        ),
+        (
+            "checkpoint.keras",
+            "save",
+            lambda m, p: m.fit(np.ones(4), np.ones(4), verbose=0, callbacks=[keras.callbacks.ModelCheckpoint(p)]),
+            lambda m, p: keras.models.load_model(p).get_weights(),
+        ),
     ],
 )
 def test_a_save_failing_midway_keeps_the_previous_file_whole(trained, tmp_path, monkeypatch, name, writer, save, load):
@@ -104,7 +111,8 @@ def test_fit_interrupted_mid_epoch_resumes_in_the_same_process_to_the_uninterrup
 
     assert len(history.history["loss"]) == 2  # epochs 2 and 3
     assert history.history["loss"] == reference_history.history["loss"][2:]  # epoch 2's running loss restored
-    for got, expected in zip(resumed.weights + resumed.optimizer.variables,
-                             reference.weights + reference.optimizer.variables):
+    for got, expected in zip(
+        resumed.weights + resumed.optimizer.variables, reference.weights + reference.optimizer.variables
+    ):
         np.testing.assert_array_equal(got.numpy(), expected.numpy(), err_msg=got.path)
     assert not tmp_path.exists(), "the finished fit deletes its backup, lock included"

@@ -39,17 +39,22 @@ def test_a_second_process_is_refused_the_backup_folder_and_waits_to_save(tmp_pat
             if epoch == 0:  # our backup exists and our fit holds the folder
                 with open(tmp_path / "rival.log", "w") as log:  # the child keeps its own descriptor
                     rival["process"] = subprocess.Popen(
-                        [sys.executable, str(WORKER), "contend", str(tmp_path)], env=_worker_env(),
-                        stdout=log, stderr=subprocess.STDOUT,
+                        [sys.executable, str(WORKER), "contend", str(tmp_path)],
+                        env=_worker_env(),
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
                     )
-                wait_for(lambda: (tmp_path / "refused.txt").exists() or (tmp_path / "saving").exists(),
-                         "the rival's fit")
+                wait_for(
+                    lambda: (tmp_path / "refused.txt").exists() or (tmp_path / "saving").exists(), "the rival's fit"
+                )
 
     x = np.linspace(0.0, 1.0, 32)
     model = LinearRegression()
     model.compile()
     try:
-        model.fit(x, 2 * x + 1, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path / "backup")), StartRival()])
+        model.fit(
+            x, 2 * x + 1, epochs=2, verbose=0, callbacks=[BackupAndRestore(str(tmp_path / "backup")), StartRival()]
+        )
 
         message = (tmp_path / "refused.txt").read_text()
         assert f"`backup_dir` '{tmp_path / 'backup'}/' is in use by another process (pid {os.getpid()})" in message
@@ -78,5 +83,11 @@ def test_a_second_process_is_refused_the_backup_folder_and_waits_to_save(tmp_pat
     loaded = keras.models.load_model(tmp_path / "model.keras", compile=False)
     np.testing.assert_array_equal(loaded.coef, np.load(tmp_path / "coef.npy"))
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "coef.npy", "go", "model.keras", "refused.txt", "rival.log", "saved", "saving"
+        "coef.npy",
+        "go",
+        "model.keras",
+        "refused.txt",
+        "rival.log",
+        "saved",
+        "saving",
     ]

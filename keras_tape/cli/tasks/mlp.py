@@ -35,8 +35,15 @@ class MLPTask(Task):
         return cls.load(args.dataset, args.mnist_path, args.hidden_units, args.activation, seed=args.seed)
 
     @classmethod
-    def load(cls, dataset: str = "digits", mnist_path: str | None = None, hidden_units=None,
-             activation: str = "relu", *, seed: int = 0) -> MLPTask:
+    def load(
+        cls,
+        dataset: str = "digits",
+        mnist_path: str | None = None,
+        hidden_units=None,
+        activation: str = "relu",
+        *,
+        seed: int = 0,
+    ) -> MLPTask:
         """The task on `dataset`, split into training and held-out images.
 
         Args:
@@ -69,8 +76,14 @@ class MLPTask(Task):
             ) from None
         layers = "-".join(str(n) for n in (x[0].size, *hidden_units, NUM_CLASSES))
         return cls(
-            f"MLPClassifier {layers} on {what}", model, x, y, x_test, y_test,
-            batch_size=DEFAULT_BATCH_SIZE[dataset], notes=notes,
+            f"MLPClassifier {layers} on {what}",
+            model,
+            x,
+            y,
+            x_test,
+            y_test,
+            batch_size=DEFAULT_BATCH_SIZE[dataset],
+            notes=notes,
         )
 
     def loss(self, name: str | None) -> str | None:

@@ -6,8 +6,9 @@ import argparse
 import contextlib
 import dataclasses
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import ClassVar, Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -56,8 +57,18 @@ class Task:
 
     name: ClassVar[str]  # the command's name for it: `keras-tape fit NAME`
 
-    def __init__(self, description: str, model, x: np.ndarray, y: np.ndarray, x_test=None, y_test=None,
-                 *, batch_size: int | None = None, notes: Sequence[str] = ()):
+    def __init__(
+        self,
+        description: str,
+        model,
+        x: np.ndarray,
+        y: np.ndarray,
+        x_test=None,
+        y_test=None,
+        *,
+        batch_size: int | None = None,
+        notes: Sequence[str] = (),
+    ):
         self.description = description
         self.model = model
         self.x, self.y = x, y
@@ -70,8 +81,9 @@ class Task:
         """Loads the data and makes the model that `keras-tape fit NAME`'s options describe."""
         raise NotImplementedError
 
-    def compile(self, optimizer: str | None = None, learning_rate: float | None = None,
-                loss: str | None = None) -> None:
+    def compile(
+        self, optimizer: str | None = None, learning_rate: float | None = None, loss: str | None = None
+    ) -> None:
         """Compiles with the model's defaults, replacing what the options name.
 
         Args:
@@ -122,8 +134,13 @@ class Task:
             validation_data = (self.x_test, self.targets(self.y_test))
         try:
             self.model.fit(
-                self.x, self.targets(self.y), epochs=epochs, batch_size=batch_size or self.batch_size or len(self.x),
-                validation_data=validation_data, callbacks=callbacks, verbose=0,
+                self.x,
+                self.targets(self.y),
+                epochs=epochs,
+                batch_size=batch_size or self.batch_size or len(self.x),
+                validation_data=validation_data,
+                callbacks=callbacks,
+                verbose=0,
             )
         except KeyboardInterrupt:
             # fit() skips on_train_end when interrupted, and that is where the
