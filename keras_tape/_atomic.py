@@ -20,7 +20,7 @@ from pathlib import Path
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; writes stay atomic
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 # Lock files this process holds, with how many holders: a fit interrupted in a
 # notebook never reaches its callbacks' end, and the same process must be able

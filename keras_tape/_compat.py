@@ -23,7 +23,7 @@ import tensorflow as tf
 # (`keras.Model(inputs, outputs)` returns one); functional TapeModels mix it in.
 from keras.src.models.functional import Functional  # noqa: F401
 
-KERAS_VERSION: tuple[int, int] = tuple(int(part) for part in re.findall(r"\d+", keras.__version__)[:2])
+KERAS_VERSION: tuple[int, ...] = tuple(int(part) for part in re.findall(r"\d+", keras.__version__)[:2])
 
 
 def compute_loss(model: keras.Model, x, y, y_pred, sample_weight, training: bool):

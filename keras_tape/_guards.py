@@ -6,14 +6,19 @@ method does its part and hands over to Keras's own (`super()`).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_tape import _atomic, _compat
 
+# For the type checker the mixin is the keras.Model it is mixed into.
+_Mixin = keras.Model if TYPE_CHECKING else object
 
-class SafeEntryPoints:
+
+class SafeEntryPoints(_Mixin):  # type: ignore[misc,valid-type]
     """Atomic `save` / `save_weights`; `evaluate`, `predict` and the `*_on_batch` calls check their data.
 
     In-memory numeric arrays go through the model's `check_training_data`

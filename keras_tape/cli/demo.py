@@ -7,6 +7,7 @@ from pathlib import Path
 
 from keras_tape.cli import files
 from keras_tape.cli import strategy as strategies
+from keras_tape.cli.errors import UsageError
 from keras_tape.cli.parser import DEFAULT_EPOCHS
 from keras_tape.cli.tasks import LinearTask, MLPTask, PolynomialTask
 
@@ -22,7 +23,10 @@ def run(args: argparse.Namespace) -> int:
     """
     strategy = strategies.create_strategy(args.strategy)
     with strategies.worker_outputs(strategy) as place:
-        return _demo(args, strategy, log_root=place(args.logdir))
+        log_root = place(args.logdir)
+        if log_root is None:
+            raise UsageError("--logdir must name a folder.")
+        return _demo(args, strategy, log_root=log_root)
 
 
 def _demo(args: argparse.Namespace, strategy, log_root: Path) -> int:

@@ -72,14 +72,14 @@ def check_output_file(path: str | None, option: str, suffixes: Sequence[str]) ->
     """
     if path is None:
         return None
-    path = Path(path)
-    if path.suffix.lower() not in suffixes:
-        raise UsageError(f"{option} must name a {' or '.join(suffixes)} file, got {str(path)!r}.")
-    if not path.parent.is_dir():
-        raise UsageError(f"{option}: the folder {str(path.parent)!r} of {str(path)!r} does not exist.")
-    if path.is_dir():
-        raise UsageError(f"{option}: {str(path)!r} is a folder; expected a file name.")
-    return path
+    file = Path(path)
+    if file.suffix.lower() not in suffixes:
+        raise UsageError(f"{option} must name a {' or '.join(suffixes)} file, got {str(file)!r}.")
+    if not file.parent.is_dir():
+        raise UsageError(f"{option}: the folder {str(file.parent)!r} of {str(file)!r} does not exist.")
+    if file.is_dir():
+        raise UsageError(f"{option}: {str(file)!r} is a folder; expected a file name.")
+    return file
 
 
 def write_atomically(path: Path, write: Callable[[str], None]) -> None:

@@ -110,6 +110,8 @@ class MLPTask(Task):
         from keras_tape import plots
 
         title = f"{type(self.model).__name__} trained by fit()"
+        if outcome.y_pred is None:
+            raise ValueError("`outcome` holds no predictions: pass the Outcome that evaluate() returned.")
         return plots.classification_figure(
             self.x_test, self.y_test, outcome.y_pred, num_classes=NUM_CLASSES, title=title
         )

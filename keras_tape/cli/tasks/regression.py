@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import numpy as np
 
 from keras_tape.cli import files
 from keras_tape.cli.errors import UsageError
 from keras_tape.cli.tasks.task import Outcome, Task
+
+_Task = TypeVar("_Task", bound="RegressionTask")
 
 
 class RegressionTask(Task):
@@ -33,7 +37,7 @@ class RegressionTask(Task):
         self.truth_coef = truth_coef
 
     @classmethod
-    def on_csv(cls, model, what: str, csv: str, x_col, y_col) -> RegressionTask:
+    def on_csv(cls: type[_Task], model, what: str, csv: str, x_col, y_col) -> _Task:
         """The task of `model` on the columns `x_col`, `y_col` of the file `csv` (`--csv`).
 
         Args:
@@ -75,7 +79,8 @@ class RegressionTask(Task):
 
         fitted = self.fitted_coef()
         curves = {f"fit: {outcome.learned}": lambda t: np.polynomial.polynomial.polyval(t, fitted)}
-        if self.truth_coef is not None:
-            curves[f"truth: {outcome.truth}"] = lambda t: np.polynomial.polynomial.polyval(t, self.truth_coef)
+        truth = self.truth_coef
+        if truth is not None:
+            curves[f"truth: {outcome.truth}"] = lambda t: np.polynomial.polynomial.polyval(t, truth)
         title = f"{type(self.model).__name__} trained by fit()"
         return plots.regression_figure(self.x, self.y, curves, title=title)
