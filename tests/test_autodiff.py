@@ -232,6 +232,7 @@ def test_every_function_works_inside_tf_function():
     np.testing.assert_allclose(hess_list.numpy(), np.diag(6 * x))
 
 
+@pytest.mark.slow
 def test_tf_function_with_an_unknown_batch_size():
     @tf.function(input_signature=[tf.TensorSpec([None, 2], tf.float32)])
     def compute(x):

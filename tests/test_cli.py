@@ -391,6 +391,7 @@ def test_fit_mlp_the_labs_way_with_one_hot_mse(capsys, tmp_path):
 @pytest.mark.skipif(
     not (MNIST_DIR / "t10k-images-idx3-ubyte.gz").exists(), reason=f"MNIST test files not in {MNIST_DIR}"
 )
+@pytest.mark.slow
 def test_fit_mlp_on_the_mnist_test_half_splits_it_and_says_so(capsys):
     status, out, err = call(
         capsys,

@@ -109,6 +109,7 @@ def test_subclasses_built_functionally_keep_their_class_and_train_like_stock():
     assert_same_fit(own, stock, x=x, y=y, epochs=3, batch_size=8)
 
 
+@pytest.mark.slow
 def test_functional_model_saves_loads_clones_and_restores_from_checkpoint(tmp_path):
     images, series, scores, classes = guide_data()
     model = GuideModel(*guide_graph(), skip_nonfinite_steps=True)
@@ -136,6 +137,7 @@ def test_functional_model_saves_loads_clones_and_restores_from_checkpoint(tmp_pa
 # -- every structure Keras accepts -----------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("structure", ["list", "tuple", "dict"])
 def test_multi_input_multi_output_fits_like_stock(structure):
     images, series, scores, classes = guide_data()
@@ -150,6 +152,7 @@ def test_multi_input_multi_output_fits_like_stock(structure):
     assert {"loss", "score_output_loss", "class_output_accuracy", "val_loss"} <= set(history)
 
 
+@pytest.mark.slow
 def test_per_output_sample_weights_fit_like_stock():
     images, series, scores, classes = guide_data()
     rng = np.random.default_rng(3)
@@ -225,6 +228,7 @@ def test_seeded_layers_see_the_calls_and_random_draws_of_stock():
 # -- any existing model gets the explicit step ---------------------------------------------
 
 
+@pytest.mark.slow
 def test_from_model_shares_weights_trains_like_stock_and_round_trips(tmp_path):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(48, 5)).astype("float32")

@@ -48,6 +48,7 @@ def test_raw_polynomial_features_need_orders_of_magnitude_smaller_rates():
     assert raw.suggestion < whitened.suggestion / 100
 
 
+@pytest.mark.slow
 def test_weights_and_optimizer_state_are_restored():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 6)).astype("float32")

@@ -22,6 +22,7 @@ def fitted(model, data, epochs=3):
     return history.history, model.get_weights()
 
 
+@pytest.mark.slow
 def test_poisoned_batches_are_skipped_exactly():
     x = np.linspace(0, 4, 40).astype("float32")
     y = (3 * x - 2).astype("float32")

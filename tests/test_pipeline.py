@@ -110,6 +110,7 @@ def test_pipeline_is_traced_once_per_shape_and_still_follows_the_global_seed():
     assert _batches.experimental_get_tracing_count() == traces + 1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps_per_execution", [1, 2])  # one iterator a fit; one an epoch (2 does not divide 3)
 def test_fit_started_at_an_epoch_shuffles_it_as_an_uninterrupted_fit_did(steps_per_execution):
     from keras_tape.models import LinearRegression

@@ -291,6 +291,7 @@ def test_steps_per_execution_keeps_epochs_exact(batch_size):
     assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("steps_per_execution", [1, 2])  # 5 batches: one pipeline, then one per epoch
 def test_shuffled_fit_repeats_with_the_seed(steps_per_execution):
     x = np.arange(40, dtype="float32")[:, None]

@@ -44,6 +44,7 @@ def test_integrated_gradients_add_up_to_the_change_of_the_output():
     assert np.abs(fine - change).max() < np.abs(coarse - change).max() / 10
 
 
+@pytest.mark.slow
 def test_completeness_on_a_trained_mlp():
     # Three Gaussian clusters in 6 dimensions, 30 points each.
     rng = np.random.default_rng(3)

@@ -66,6 +66,7 @@ class LabQuadratic(TapeModel):
         return self.abc[0] * x**2 + self.abc[1] * x + self.abc[2]
 
 
+@pytest.mark.slow
 def test_raw_quadratic_is_ill_conditioned_and_logs_its_hessian_image(tmp_path, read_events):
     x, y = data.polynomial_data()
     model = LabQuadratic()

@@ -88,6 +88,7 @@ def test_epoch_norms_and_histograms_are_the_gradients_of_the_step(tmp_path, blob
         np.testing.assert_allclose(events["gradients/global_norm"][epoch][1], global_norm, **TOLERANCE)
 
 
+@pytest.mark.slow
 def test_update_freq_writes_each_windows_mean_at_the_global_batch_count(tmp_path, blobs, read_events):
     x, y = blobs
     # Batch-level hooks run once per execution: one step each, to see every batch.
@@ -215,6 +216,7 @@ def test_sum_of_squares_matches_numpy_for_every_rank(shape, jit_compile):
     np.testing.assert_allclose(value.numpy(), np.sum(gradient.astype("float64") ** 2), rtol=1e-5)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("clipping", [{"global_clipnorm": 0.01}, {"clipnorm": 0.01}, {"clipvalue": 0.002}])
 def test_clipped_norm_is_the_norm_of_the_step_sgd_took(tmp_path, blobs, read_events, clipping):
     x, y = blobs
@@ -244,6 +246,7 @@ def test_clipped_norm_is_the_norm_of_the_step_sgd_took(tmp_path, blobs, read_eve
         assert np.all(clipped <= 0.01 * (1 + 1e-6)) and np.all(raw > 0.01)
 
 
+@pytest.mark.slow
 def test_no_clipped_norm_when_the_optimizer_does_not_clip(tmp_path, blobs, read_events):
     x, y = blobs
     classifier().fit(x, y, epochs=1, verbose=0, callbacks=[GradientLogger(tmp_path, histogram_freq=0)])
@@ -251,6 +254,7 @@ def test_no_clipped_norm_when_the_optimizer_does_not_clip(tmp_path, blobs, read_
     assert "gradients/global_norm" in events and "gradients/clipped_global_norm" not in events
 
 
+@pytest.mark.slow
 def test_clipped_norm_under_mixed_precision_is_unscaled(tmp_path, blobs, read_events):
     keras.mixed_precision.set_dtype_policy("mixed_float16")
     x, y = blobs

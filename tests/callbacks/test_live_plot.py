@@ -35,6 +35,7 @@ def fit_polynomial(x, y, live, epochs=4, **fit_kwargs):
     return model, history, np.array(coefficients), np.array(norms)
 
 
+@pytest.mark.slow
 def test_saves_a_png_whose_lines_are_the_history(curve, tmp_path):
     path = tmp_path / "live.png"
     live = LivePlot(every=2, path=path, data=curve)
@@ -55,6 +56,7 @@ def test_saves_a_png_whose_lines_are_the_history(curve, tmp_path):
     assert live.figure.get_suptitle() == "epoch 5"
 
 
+@pytest.mark.slow
 def test_validation_curves_and_metrics_get_their_panels(tmp_path):
     x, y = keras_tape.data.linear_data(noise=1.0, seed=0)
     model = keras_tape.models.LinearRegression()
@@ -71,6 +73,7 @@ def test_validation_curves_and_metrics_get_their_panels(tmp_path):
     assert len(live.history["gradient_norm"]) == 3
 
 
+@pytest.mark.slow
 def test_a_classifier_gets_no_coefficient_or_fit_panel(blobs, tmp_path):
     x, y = blobs
     model = keras_tape.models.MLPClassifier(hidden_units=(8,), num_classes=3)

@@ -48,6 +48,7 @@ def test_polynomial_coefficients_follow_coef_epoch_by_epoch(tmp_path, read_event
     assert [step for step, _ in events[kernel]] == [0, 2, 4]
 
 
+@pytest.mark.slow
 def test_polynomial_coefficients_end_at_least_squares(tmp_path, read_events):
     x, y = data.polynomial_data(noise=3.0, seed=1)
     fit_recording(PolynomialRegression(degree=2), x, y, tmp_path, 100, lambda m: None)
@@ -57,6 +58,7 @@ def test_polynomial_coefficients_end_at_least_squares(tmp_path, read_events):
     np.testing.assert_allclose(logged, expected, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.slow
 def test_linear_slopes_and_intercept_end_at_least_squares(tmp_path, read_events):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 2)).astype("float32")

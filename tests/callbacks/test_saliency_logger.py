@@ -96,6 +96,7 @@ def integrated_gradient_map(model, image, label, steps=50):
     return magnitude / magnitude.max()
 
 
+@pytest.mark.slow
 def test_integrated_and_smoothgrad_maps(tmp_path, read_events, digits):
     x, y, images, labels = digits
     model = MLPClassifier(hidden_units=(8,))

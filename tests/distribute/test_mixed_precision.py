@@ -44,6 +44,7 @@ def test_predictions_weights_and_coefficients_come_back_in_32_or_64_bits(policy,
         assert np.asarray(model.intercept if name == "linear" else model.coef[0]).dtype == np.float64
 
 
+@pytest.mark.slow
 def test_lab_polynomial_still_recovers_6_8_2(policy):
     x, y = data.polynomial_data()
     model = PolynomialRegression(degree=2)

@@ -177,6 +177,7 @@ def test_a_step_on_another_loss_names_the_variable_furthest_off(line):
     assert check.message.startswith("❌ Tu paso deja") and "TapeModel.train_step" in check.message
 
 
+@pytest.mark.slow
 def test_an_mlp_step_with_adam_and_integer_labels():
     rng = np.random.default_rng(3)
     x = rng.normal(size=(32, 6)).astype("float32")

@@ -38,6 +38,7 @@ def test_gradient_descent_reproduces_the_practice(practice02):
     assert (result.method, result.steps) == (compare.GRADIENT_DESCENT, 1000)
 
 
+@pytest.mark.slow
 def test_tape_model_reaches_least_squares(practice02):
     exact = compare.least_squares(*practice02)
     result = compare.tape_fit(*practice02, epochs=300)

@@ -7,6 +7,7 @@ import pytest
 from keras_tape.models import LinearRegression
 
 
+@pytest.mark.slow
 def test_reaches_least_squares_on_practice02(practice02):
     x, y = practice02
     model = LinearRegression()
@@ -69,6 +70,7 @@ def test_whitening_is_learned_once_on_training_rows_only():
     np.testing.assert_allclose(model.feature_mean.numpy(), [0.5], rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_constant_feature_gets_zero_weight_not_nan():
     x = np.column_stack([np.linspace(0, 1, 50), np.ones(50)])
     y = 3 * x[:, 0] + 2

@@ -42,6 +42,7 @@ def test_trains_on_digits_with_defaults_and_with_the_labs_mse():
     assert lab_history.history["val_accuracy"][-1] > 0.75
 
 
+@pytest.mark.slow
 def test_generalises_on_real_mnist_like_stock_keras(mnist_dir):
     x, y = load_mnist_test(mnist_dir)
     x = x.astype("float32") / 255.0

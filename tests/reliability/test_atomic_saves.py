@@ -90,6 +90,7 @@ class StopAt(keras.callbacks.Callback):
             raise KeyboardInterrupt
 
 
+@pytest.mark.slow
 def test_fit_interrupted_mid_epoch_resumes_in_the_same_process_to_the_uninterrupted_weights(tmp_path):
     x = np.linspace(-1.0, 1.0, 40)
     y = 0.5 * x + 2.0
