@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from test_tape_model import assert_same_training
 
 import keras_tape
 from keras_tape import TapeModel
@@ -47,17 +48,6 @@ def guide_twins(**compile_kwargs):
             **compile_kwargs,
         )
     return ours, stock
-
-
-def assert_same_fit(ours, stock, atol=1e-5, **fit_kwargs):
-    h_ours = ours.fit(verbose=0, shuffle=False, **fit_kwargs).history
-    h_stock = stock.fit(verbose=0, shuffle=False, **fit_kwargs).history
-    assert h_ours.keys() == h_stock.keys()
-    for key in h_stock:
-        np.testing.assert_allclose(h_ours[key], h_stock[key], atol=atol, err_msg=key)
-    for w_ours, w_stock in zip(ours.get_weights(), stock.get_weights()):
-        np.testing.assert_allclose(w_ours, w_stock, atol=atol)
-    return h_ours
 
 
 # -- every way Keras builds a model ----------------------------------------------------------
@@ -106,7 +96,7 @@ def test_subclasses_built_functionally_keep_their_class_and_train_like_stock():
     stock.set_weights(own.get_weights())
     for model in (own, stock):
         model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse")
-    assert_same_fit(own, stock, x=x, y=y, epochs=3, batch_size=8)
+    assert_same_training(own, stock, x=x, y=y, epochs=3, batch_size=8)
 
 
 @pytest.mark.slow
@@ -148,7 +138,7 @@ def test_multi_input_multi_output_fits_like_stock(structure):
     else:
         pack = list if structure == "list" else tuple
         x, y = pack([images, series]), pack([scores, classes])
-    history = assert_same_fit(ours, stock, x=x, y=y, epochs=2, batch_size=16, validation_split=0.25)
+    history = assert_same_training(ours, stock, x=x, y=y, epochs=2, batch_size=16, validation_split=0.25)
     assert {"loss", "score_output_loss", "class_output_accuracy", "val_loss"} <= set(history)
 
 
@@ -158,7 +148,7 @@ def test_per_output_sample_weights_fit_like_stock():
     rng = np.random.default_rng(3)
     weights = [rng.uniform(0.1, 2, len(images)).astype("float32"), rng.uniform(0.1, 2, len(images)).astype("float32")]
     ours, stock = guide_twins()
-    assert_same_fit(
+    assert_same_training(
         ours,
         stock,
         x=[images, series],
@@ -183,7 +173,7 @@ def test_string_inputs_train_like_stock():
     ours.set_weights(stock.get_weights())
     for model in (ours, stock):
         model.compile(optimizer=keras.optimizers.SGD(0.2), loss="mse")
-    history = assert_same_fit(ours, stock, x=tf.constant(words), y=targets, epochs=3, batch_size=8)
+    history = assert_same_training(ours, stock, x=tf.constant(words), y=targets, epochs=3, batch_size=8)
     assert history["loss"][-1] < history["loss"][0]
 
 
