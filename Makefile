@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $@
 
+# Tests spread over the cores (at most 4 processes): the suite is mostly single-threaded Python.
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not multiprocess"
