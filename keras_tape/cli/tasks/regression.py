@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import TypeVar
 
 import numpy as np
@@ -56,9 +57,9 @@ class RegressionTask(Task):
         x, y = files.read_csv(csv, x_col, y_col)
         return cls(f"{what} on {len(y)} rows of {csv}", model, x, y)
 
+    @abc.abstractmethod
     def fitted_coef(self) -> np.ndarray:
         """The fitted polynomial's coefficients, ascending (c0, c1, ...), for the figure."""
-        raise NotImplementedError
 
     def check_plot(self) -> None:
         if self.x.ndim == 2 and self.x.shape[1] > 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import argparse
 import contextlib
 import dataclasses
@@ -32,7 +33,7 @@ class Outcome:
     y_pred: np.ndarray | None = None
 
 
-class Task:
+class Task(abc.ABC):
     """A model with its data: subclasses say how to load, compile, score and draw it.
 
     Args:
@@ -77,9 +78,9 @@ class Task:
         self.notes = list(notes)
 
     @classmethod
+    @abc.abstractmethod
     def from_args(cls, args: argparse.Namespace) -> Task:
         """Loads the data and makes the model that `keras-tape fit NAME`'s options describe."""
-        raise NotImplementedError
 
     def compile(
         self, optimizer: str | None = None, learning_rate: float | None = None, loss: str | None = None
@@ -101,16 +102,16 @@ class Task:
         """The targets `fit` trains on, for the task's targets or labels `labels`."""
         return labels
 
-    def check_plot(self) -> None:
+    def check_plot(self) -> None:  # noqa: B027 (a hook; most data can be drawn)
         """Refuses `--plot` before training when the data cannot be drawn."""
 
+    @abc.abstractmethod
     def evaluate(self) -> Outcome:
         """Scores the trained model."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def figure(self, outcome: Outcome):
         """A matplotlib figure of the trained model (needs matplotlib)."""
-        raise NotImplementedError
 
     def train(self, *, epochs: int, batch_size: int | None, log_dir: Path | None, quiet: bool) -> None:
         """Runs `fit()`, logging to `log_dir` (TensorBoard and keras_tape's loggers) if given.
