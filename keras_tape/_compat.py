@@ -90,3 +90,16 @@ def multi_worker_mean_reduction(strategy: tf.distribute.Strategy) -> bool:
     `strategy.extended._in_multi_worker_mode()` holds (keras-team/keras#20585).
     """
     return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) and strategy.extended._in_multi_worker_mode()
+
+
+def build_compiled_metrics(model: keras.Model, y_true, y_pred) -> None:
+    """Builds the metrics and losses `compile()` set up, from the targets' and outputs' specs.
+
+    Keras 3.0+ keeps them in the private `_compile_metrics` and
+    `_compile_loss` (`CompileMetrics`, `CompileLoss`), built at the first
+    trace of a step, or by the private `_symbolic_build`, which calls the
+    model symbolically.
+    """
+    for compiled in (model._compile_metrics, model._compile_loss):
+        if compiled is not None and not compiled.built:
+            compiled.build(y_true, y_pred)

@@ -136,3 +136,12 @@ def test_fit_marks_its_validation_evaluate_with_the_keyword_we_read():
     model.fit(x, x[:, :1], validation_data=(x, x[:, :1]), epochs=2, verbose=0)
     model.evaluate(x, x[:, :1], verbose=0)
     assert seen == [True, True, False]
+
+
+def test_compiled_metrics_and_losses_build_from_specs_without_a_call():
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4)])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    _compat.build_compiled_metrics(model, keras.KerasTensor((None, 4)), keras.KerasTensor((None, 4)))
+    assert model._compile_metrics.built and model._compile_loss.built
+    names = [v.path for v in model._compile_metrics.variables]
+    assert names and all("mean_absolute_error" in name for name in names)

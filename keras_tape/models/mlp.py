@@ -15,15 +15,15 @@ class MLPClassifier(TapeModel):
 
     Inputs of any shape are flattened (28x28 images, 8x8 digits, vectors).
     The output is logits; `compile()` defaults to Adam and sparse categorical
-    cross-entropy on integer labels, with accuracy, and on one device to XLA
-    (`jit_compile=True`) and `steps_per_execution=32`. XLA makes later epochs
-    faster on a CPU but compiles the step at the first batch, and again for
-    each new batch size (a partial last batch), so a fresh model's first
-    epoch is slower (pass `jit_compile=False` for quick one-epoch trials). As Keras
-    documents for `steps_per_execution`, batch-level callback hooks and the
-    progress bar advance every 32 batches (pass `steps_per_execution=1` to
-    see every batch); epochs, History and epoch-level callbacks are
-    unchanged. The lab's setup, MSE on
+    cross-entropy on integer labels, with accuracy, and on one device to
+    `steps_per_execution=32`. XLA is Keras's "auto": on from the start on a
+    GPU; on a CPU it compiles the step for fits of at least
+    `xla_after_steps` (3,000) steps, where its faster steps repay its
+    compile time, and short fits start at once (pass `jit_compile=True` or
+    `False` to choose). As Keras documents for `steps_per_execution`,
+    batch-level callback hooks and the progress bar advance every 32
+    batches (pass `steps_per_execution=1` to see every batch); epochs,
+    History and epoch-level callbacks are unchanged. The lab's setup, MSE on
     one-hot targets with SGD, is `compile(optimizer=keras.optimizers.SGD(1e-3),
     loss="mse", metrics=["accuracy"])`. `get_weights()` is `[W1, b1, ...,
     Wout, bout]`, the list of the equivalent `keras.Sequential`.
@@ -45,6 +45,10 @@ class MLPClassifier(TapeModel):
     """
 
     takes_text = False
+    # XLA fuses Adam's dozen small ops per variable: on a 2-core CPU its steps
+    # repay compiling the full and the partial batch after about this many
+    # (benchmarks/results.md, "MLP fit length").
+    xla_after_steps = 3000
 
     def __init__(self, hidden_units=(256, 128), num_classes: int = 10, activation="relu", **kwargs):
         super().__init__(**kwargs)
@@ -68,6 +72,9 @@ class MLPClassifier(TapeModel):
             layer.build(shape)
             shape = layer.compute_output_shape(shape)
 
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], self.num_classes)
+
     def call(self, x):
         x = self.flatten(x)
         for layer in self.hidden_layers:
@@ -85,10 +92,6 @@ class MLPClassifier(TapeModel):
             # otherwise costs as much as the MLP's own arithmetic on a CPU.
             # Keras 3.15 cannot loop steps over replicas (keras-team/keras#19246).
             defaults["steps_per_execution"] = 32
-            # XLA fuses Adam's dozen small ops per variable, which halves an
-            # epoch on a CPU, where Keras's "auto" leaves XLA off. (Under op
-            # determinism Keras turns it off again, with a warning.)
-            defaults["jit_compile"] = True
         return defaults
 
     def check_training_data(self, x, y) -> None:

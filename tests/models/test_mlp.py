@@ -99,3 +99,59 @@ def test_bad_labels(labels, message):
 def test_bad_hyperparameters(kwargs, error, message):
     with pytest.raises(error, match=message):
         MLPClassifier(**kwargs)
+
+
+class CountingTraces(MLPClassifier):
+    """MLPClassifier counting how often its training step is traced (Python runs once per trace)."""
+
+    traces = 0
+
+    def train_step(self, data):
+        type(self).traces += 1
+        return super().train_step(data)
+
+
+def test_a_fresh_model_traces_its_step_once_and_trains_like_stock():
+    # Keras builds the optimizer and the metrics inside the first trace, and
+    # tf.function traces a function that created variables twice.
+    rng = np.random.default_rng(3)
+    x, y = rng.random((200, 12), dtype=np.float32), rng.integers(0, 10, 200)
+    ours, stock = CountingTraces(hidden_units=(16,)), sequential_twin((16,))
+    stock.build((None, 12))
+    ours.build((None, 12))
+    ours.set_weights(stock.get_weights())
+    ours.compile()
+    stock.compile(
+        optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
+    history = ours.fit(x, y, epochs=2, batch_size=64, shuffle=False, verbose=0).history
+    assert CountingTraces.traces == 1
+    assert ours.optimizer.built and not ours.jit_compile
+    stock_history = stock.fit(x, y, epochs=2, batch_size=64, shuffle=False, verbose=0).history
+    np.testing.assert_allclose(history["loss"], stock_history["loss"], rtol=1e-5)
+    np.testing.assert_allclose(history["accuracy"], stock_history["accuracy"], rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_xla_compiles_fits_long_enough_to_repay_it_unless_told():
+    rng = np.random.default_rng(4)
+    x, y = rng.random((64, 12), dtype=np.float32), rng.integers(0, 10, 64)
+
+    def trained(jit_compile, epochs):
+        keras.utils.set_random_seed(0)
+        model = MLPClassifier(hidden_units=(16,))
+        model.xla_after_steps = 40  # 8 steps an epoch: fits of 5 epochs or more
+        model.compile(**({} if jit_compile == "default" else {"jit_compile": jit_compile}))
+        history = model.fit(x, y, epochs=epochs, batch_size=8, shuffle=False, verbose=0).history
+        return model, history["loss"]
+
+    short, short_loss = trained("default", 4)
+    long, long_loss = trained("default", 5)
+    assert (short.jit_compile, long.jit_compile) == (False, True)
+    # The same arithmetic, fused by XLA or not.
+    np.testing.assert_allclose(long_loss[:4], short_loss, rtol=1e-5)
+    assert trained(False, 5)[0].jit_compile is False
+    assert trained(True, 4)[0].jit_compile is True
+    # A later short fit of the same model drops XLA again, and still trains.
+    loss = long.fit(x, y, epochs=1, batch_size=8, verbose=0).history["loss"]
+    assert not long.jit_compile and loss[0] < long_loss[0]
