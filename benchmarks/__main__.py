@@ -57,8 +57,8 @@ def main() -> None:
         speed,
         section("Command start-up: --help and bad input, fresh processes", bench_cli.run(args.quick)),
         section("Gradient logging cost (MLP, steady-state epoch: median of the last 4 of 6)", bench_callbacks.run()),
-        section("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size(repeats=repeats - 1)),
-        section("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size(repeats=repeats - 1)),
+        section("MLP epoch vs batch size (60,000 rows)", bench_scaling.mlp_vs_batch_size()),
+        section("MLP epoch vs data size (batch 128)", bench_scaling.mlp_vs_data_size()),
         section(
             "Polynomial fit vs degree (fresh model, 300 epochs, x in 0..100)",
             bench_scaling.polynomial_vs_degree(repeats=repeats - 1),

@@ -22,7 +22,7 @@ def median_seconds(run, repeats: int = 3, warmup: int = 1) -> float:
 
 
 @contextlib.contextmanager
-def _quiet(settle_s: float = 0.5):
+def quiet(settle_s: float = 0.5):
     """Starts a timed run on a quiet process: garbage collected, background threads idle.
 
     The collector then stays off while timing, as with `timeit`: a full
@@ -68,12 +68,12 @@ def interleaved_times(runs: dict, repeats: int = 5, warmup: int = 1) -> dict:
 
     On a shared, noisy machine a slow spell then hits every contender alike,
     so their ratios hold even when the absolute times drift. Each call starts
-    on a quiet process (see `_quiet`).
+    on a quiet process (see `quiet`).
     """
     times = {name: [] for name in runs}
     for round_ in range(warmup + repeats):
         for name, run in runs.items():
-            with _quiet():
+            with quiet():
                 start = time.perf_counter()
                 run()
                 elapsed = time.perf_counter() - start

@@ -84,10 +84,11 @@ class TapeModel(SafeEntryPoints, keras.Model):
     """Whether inputs may be strings (for layers such as `StringLookup`); models of numbers say False."""
 
     xla_after_steps: int | None = None
-    """Where XLA pays, in steps: with `compile(jit_compile="auto")` on a machine
-    without an accelerator (where Keras leaves XLA off), a `fit` of at least
-    this many steps compiles its step with XLA, and shorter fits skip XLA's
-    compile time. None (the default): Keras's rule alone."""
+    """Where XLA pays, in steps: with `compile(jit_compile="auto")` on one
+    device without an accelerator (where Keras leaves XLA off), a `fit` on
+    in-memory data of at least this many steps (epochs times batches)
+    compiles its step with XLA, and shorter fits skip XLA's compile time.
+    None (the default): Keras's rule alone."""
 
     def __new__(cls, *args, **kwargs):
         # Only where the arguments reach TapeModel's own __init__: a subclass's
@@ -420,7 +421,9 @@ class TapeModel(SafeEntryPoints, keras.Model):
         `build` is built from the data's shapes (without calling it, so no
         layer sees an extra call or random draw), and an unadapted model
         learns its input statistics from the training rows (see `adapt`),
-        all inside the model's distribution strategy, so callbacks such as
+        and a built model's optimizer and compiled metrics create their
+        variables (so the step is traced once, not twice), all inside the
+        model's distribution strategy, so callbacks such as
         `keras.callbacks.BackupAndRestore` find the variables in
         `on_train_begin`. Lists of arrays are read as Keras reads them
         (several inputs or outputs); strings and other non-numeric inputs
@@ -495,12 +498,13 @@ class TapeModel(SafeEntryPoints, keras.Model):
         Keras creates them while it traces the first step, and tf.function
         traces a function that created variables a second time: a fresh
         model's first step would be traced twice. The metrics need the
-        output's shape, known without a call where the model defines
-        `compute_output_shape` (a call could draw random numbers or count).
+        output's shape, known without a call where a subclass defines
+        `compute_output_shape` (a call could draw random numbers or count;
+        Keras's functional models shape their outputs as their graph does).
         """
         if not self.optimizer.built:
             self.optimizer.build(self.trainable_variables)
-        if y is None or type(self).compute_output_shape is keras.Model.compute_output_shape:
+        if y is None or type(self).compute_output_shape in _KERAS_OUTPUT_SHAPES:
             return
         y_pred = keras.tree.map_shape_structure(
             keras.KerasTensor, self.compute_output_shape(keras.tree.map_structure(_batch_shape, x))
@@ -600,6 +604,7 @@ def _functional_arguments(args, kwargs) -> bool:
 
 
 _FUNCTIONAL_CLASSES: dict[type, type] = {}
+_KERAS_OUTPUT_SHAPES = (keras.Model.compute_output_shape, Functional.compute_output_shape)
 
 
 def _functional_class(cls: type) -> type:
