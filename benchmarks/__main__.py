@@ -12,7 +12,6 @@ from benchmarks._timing import machine, table
 # The protocol and history written by hand below the tables survive a re-run.
 NOTES_HEADING = "## Notes and history"
 SPEED_COLUMNS = ["comparison", "median_s", "ms_per_epoch", "ratio", "vs_raw", "peak_rss_mib", "rss_vs_stock"]
-FRESH_COLUMNS = ["comparison", "median_s", "spread_s", "ratio", "extra_s", "epochs", "first_epoch_s"]
 
 # Issue #18's five targets: (target, row whose number is judged, column, the bound it must stay within).
 TARGETS = [
@@ -49,7 +48,7 @@ def main() -> None:
     fresh = section(
         "Fresh processes: import, time to accuracy (ratios against the first row of each group)",
         bench_fresh.run(args.quick),
-        FRESH_COLUMNS,
+        bench_fresh.COLUMNS,
     )
     sections = [
         section("Targets of issue #18 (medians from the tables below)", targets(speed[1] + fresh[1])),
