@@ -133,8 +133,10 @@ def _epoch_seed(base, epoch):
 
 def _epoch_seeds(base: int, first_epoch: tf.Variable) -> tf.data.Dataset:
     # Epoch numbers from the variable's value when an iterator starts, each epoch's seed.
-    epochs = tf.data.Dataset.range(1).flat_map(lambda _: tf.data.Dataset.range(first_epoch.read_value(), _NO_END))
-    return epochs.map(lambda epoch: _epoch_seed(base, epoch))
+    epochs = tf.data.Dataset.range(1).flat_map(
+        _plain(lambda _: tf.data.Dataset.range(first_epoch.read_value(), _NO_END))
+    )
+    return epochs.map(_plain(lambda epoch: _epoch_seed(base, epoch)))
 
 
 @tf.function(autograph=False)
@@ -159,8 +161,8 @@ def _batches(tensors, seeds, batch_size: int, shuffle: bool, repeat: bool):
     # The arrays travel as a dataset element: captured by the function
     # instead, tf.data would copy them into its graph.
     arrays = tf.data.Dataset.from_tensors(tensors).repeat()
-    dataset = tf.data.Dataset.zip(seeds.flat_map(epoch_batches), arrays).map(
-        lambda rows, arrays: keras.tree.map_structure(lambda t: tf.gather(t, rows), arrays),
+    dataset = tf.data.Dataset.zip(seeds.flat_map(_plain(epoch_batches)), arrays).map(
+        _plain(lambda rows, arrays: keras.tree.map_structure(lambda t: tf.gather(t, rows), arrays)),
     )
     if not repeat:
         dataset = dataset.apply(tf.data.experimental.assert_cardinality(full + bool(partial)))
@@ -175,6 +177,15 @@ def _batches(tensors, seeds, batch_size: int, shuffle: bool, repeat: bool):
     options.autotune.enabled = False
     options.threading.private_threadpool_size = 1
     return dataset.with_options(options).prefetch(2)
+
+
+def _plain(function):
+    """`function`, which has no Python control flow, for tf.data to trace without AutoGraph.
+
+    AutoGraph would parse and rewrite its source first, at every fresh
+    process's first fit.
+    """
+    return tf.autograph.experimental.do_not_convert(function)
 
 
 def _to_tensor(array):
