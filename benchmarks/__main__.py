@@ -68,8 +68,8 @@ def main() -> None:
         "",
         (
             f"Measured {datetime.date.today()} on {machine()}. Medians of {repeats} runs "
-            "or more (scaling tables: fewer). Contenders take turns (the MLP epoch variants, "
-            "the imports and the runs to 95% accuracy each in a fresh process of their own, "
+            "or more (scaling tables: fewer). Contenders take turns (the MLP's warm epochs and fresh "
+            "fits, the imports and the runs to 95% accuracy each in a fresh process of their own, "
             "the others in one); a ratio is the median of each round's ratio. Every timed call "
             "in a shared process starts after a garbage collection and a 0.5 s pause, with the "
             "collector off (as `timeit` does). Fresh-process clocks start before `import keras` "
