@@ -47,7 +47,7 @@ class MLPClassifier(TapeModel):
     takes_text = False
     # XLA fuses Adam's dozen small ops per variable: on a 2-core CPU its steps
     # repay compiling the full and the partial batch after about this many
-    # (benchmarks/results.md, "MLP fit length").
+    # (benchmarks/results.md, the rows "fit of N epochs of a fresh model").
     xla_after_steps = 3000
 
     def __init__(self, hidden_units=(256, 128), num_classes: int = 10, activation="relu", **kwargs):
