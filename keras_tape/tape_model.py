@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Sequence
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _anomaly, _compat, _validation
+from keras_tape import _anomaly, _compat, _fit_setup, _validation
 from keras_tape._compat import Functional
 from keras_tape._guards import SafeEntryPoints, in_memory, is_text
 from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
@@ -355,14 +354,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         given = dict(optimizer=optimizer, loss=loss, metrics=metrics, **kwargs)
         arguments = {**self.get_compile_defaults(), **{k: v for k, v in given.items() if v is not None}}
         super().compile(**arguments)
-        # Keras's "auto" leaves XLA off on a CPU; fit then decides by the length of each fit.
-        self._xla_by_fit_length = (
-            self.xla_after_steps is not None
-            and arguments.get("jit_compile", "auto") == "auto"
-            and not self.run_eagerly
-            and self.distribute_strategy.num_replicas_in_sync == 1
-            and not any(device.device_type != "CPU" for device in tf.config.list_physical_devices())
-        )
+        self._xla_by_fit_length = _fit_setup.xla_by_fit_length(self, arguments.get("jit_compile", "auto"))
 
     def compile_from_config(self, config):
         """Recompiles a loaded model with the arguments it was saved with.
@@ -456,7 +448,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
                 if not self.is_adapted:
                     self.adapt(x)
                 if self.built and self.compiled:
-                    self._build_step_state(x, y)
+                    _fit_setup.build_step_state(self, x, y)
             batch_size = batch_size or 32
             holds_text = any(is_text(leaf) for leaf in keras.tree.flatten((x, y, sample_weight)))
             if steps_per_epoch is None and class_weight is None and shuffle in (True, False) and not holds_text:
@@ -464,7 +456,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
                 # epoch length: on a repeating dataset that must divide the epoch.
                 repeat = batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
                 epoch_number = EpochNumber()  # so that a resumed fit shuffles as the epoch it resumes
-                self._choose_xla(batches_per_epoch(x, batch_size) * (epochs - initial_epoch))
+                _fit_setup.choose_xla(self, batches_per_epoch(x, batch_size) * (epochs - initial_epoch))
                 x, steps = in_memory_batches(x, y, sample_weight, batch_size, shuffle, repeat, epoch_number.variable)
                 callbacks = epoch_number.added_to(callbacks)
                 steps_per_epoch = steps if repeat else None
@@ -491,38 +483,6 @@ class TapeModel(SafeEntryPoints, keras.Model):
             validation_batch_size=validation_batch_size,
             validation_freq=validation_freq,
         )
-
-    def _build_step_state(self, x, y) -> None:
-        """Creates the optimizer's and the compiled metrics' variables before the step is traced.
-
-        Keras creates them while it traces the first step, and tf.function
-        traces a function that created variables a second time: a fresh
-        model's first step would be traced twice. The metrics need the
-        output's shape, known without a call where a subclass defines
-        `compute_output_shape` (a call could draw random numbers or count;
-        Keras's functional models shape their outputs as their graph does).
-        """
-        if not self.optimizer.built:
-            self.optimizer.build(self.trainable_variables)
-        if y is None or type(self).compute_output_shape in _KERAS_OUTPUT_SHAPES:
-            return
-        y_pred = keras.tree.map_shape_structure(
-            keras.KerasTensor, self.compute_output_shape(keras.tree.map_structure(_batch_shape, x))
-        )
-        y_true = keras.tree.map_structure(lambda a: keras.KerasTensor(_batch_shape(a), a.dtype.name), y)
-        _compat.build_compiled_metrics(self, y_true, y_pred)
-
-    def _choose_xla(self, steps: int) -> None:
-        """Turns XLA on for a fit of `steps` steps where it pays (see `xla_after_steps`)."""
-        if not getattr(self, "_xla_by_fit_length", False) or self.xla_after_steps is None:
-            return
-        jit_compile = steps >= self.xla_after_steps
-        if jit_compile != self.jit_compile:  # type: ignore[has-type]  # (an untyped Keras property)
-            with warnings.catch_warnings():
-                # A model Keras cannot compile (`supports_jit`, op determinism) stays without XLA.
-                warnings.simplefilter("ignore")
-                self.jit_compile = jit_compile
-            self.train_function = self.test_function = self.predict_function = None
 
     def get_config(self):
         return {
@@ -554,10 +514,6 @@ class TapeModel(SafeEntryPoints, keras.Model):
             if not (self.takes_text and name.startswith("x") and is_text(leaf)):
                 _validation.check_numeric(leaf, name, ndim=None)
         _validation.check_same_length(**leaves)
-
-
-def _batch_shape(array) -> tuple:
-    return (None, *array.shape[1:])
 
 
 def _leaf_suffix(index: int, structure) -> str:
@@ -604,7 +560,6 @@ def _functional_arguments(args, kwargs) -> bool:
 
 
 _FUNCTIONAL_CLASSES: dict[type, type] = {}
-_KERAS_OUTPUT_SHAPES = (keras.Model.compute_output_shape, Functional.compute_output_shape)
 
 
 def _functional_class(cls: type) -> type:
