@@ -4,10 +4,11 @@ Stock `fit` wraps arrays in a fresh `tf.data` iterator at every epoch (two,
 in fact): for small full-batch problems that is nearly all of an epoch's
 time (benchmarks/results.md has the figures). Here the arrays become one repeating
 dataset whose iterator lives for the whole `fit`; with `steps_per_epoch`
-set, Keras keeps that iterator across epochs. Where Keras cannot (its
-`steps_per_execution` does not divide an epoch's batches) the dataset holds
-one epoch and Keras iterates it anew each epoch, which on such large data
-costs little. Either way the arrays are copied once, not twice, and
+set, Keras keeps that iterator across epochs, and `_step_loop` runs each
+call's share of the epoch. Where that loop does not serve (several
+replicas, or run eagerly) and `steps_per_execution` does not divide an
+epoch's batches, the dataset holds one epoch and Keras iterates it anew
+each epoch, which on such large data costs little. Either way the arrays are copied once, not twice, and
 batches and their order are the stock ones (consecutive rows, the last
 batch partial, a new permutation each epoch when shuffling).
 """
@@ -105,11 +106,12 @@ class EpochNumber(keras.callbacks.Callback):
     def on_epoch_begin(self, epoch, logs=None):
         self.variable.assign(epoch)
 
-    def added_to(self, callbacks):
-        """`fit`'s `callbacks` argument with this callback last."""
-        if isinstance(callbacks, keras.callbacks.CallbackList):
-            return keras.callbacks.CallbackList([callbacks, self], **callbacks.params)
-        return [*(callbacks or []), self]
+
+def with_callbacks(callbacks, *extra: keras.callbacks.Callback):
+    """`fit`'s `callbacks` argument (None, a list or a `CallbackList`) with `extra` last."""
+    if isinstance(callbacks, keras.callbacks.CallbackList):
+        return keras.callbacks.CallbackList([callbacks, *extra], **callbacks.params)
+    return [*(callbacks or []), *extra]
 
 
 def _base_seed() -> int:

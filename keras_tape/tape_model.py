@@ -8,10 +8,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_tape import _anomaly, _compat, _fit_setup, _validation
+from keras_tape import _anomaly, _compat, _fit_setup, _step_loop, _validation
 from keras_tape._compat import Functional
 from keras_tape._guards import SafeEntryPoints, in_memory, is_text
-from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation
+from keras_tape._pipeline import EpochNumber, batches_per_epoch, in_memory_batches, split_validation, with_callbacks
 
 GradientObserver = Callable[[Sequence[tf.Tensor], Sequence[tf.Variable]], None]
 
@@ -82,6 +82,8 @@ class TapeModel(SafeEntryPoints, keras.Model):
     takes_text: bool = True
     """Whether inputs may be strings (for layers such as `StringLookup`); models of numbers say False."""
 
+    train_function: Callable | None  # Keras's, set in its __init__ (declared for the type checker)
+
     xla_after_steps: int | None = None
     """Where XLA pays, in steps: with `compile(jit_compile="auto")` on one
     device without an accelerator (where Keras leaves XLA off), a `fit` on
@@ -110,6 +112,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         if skip_nonfinite_steps:
             self.skipped_steps = keras.metrics.Sum(name="skipped_steps")
         self._gradient_observers: list[GradientObserver] = []
+        self._step_plan: _step_loop.StepPlan | None = None  # set while `fit` serves its own pipeline
 
     @classmethod
     def from_model(cls, model: keras.Model, **kwargs) -> TapeModel:
@@ -245,7 +248,10 @@ class TapeModel(SafeEntryPoints, keras.Model):
         )
 
     def make_train_function(self, force=False):
+        made = self.train_function
         super().make_train_function(force)
+        if self.train_function is not made and self.distribute_strategy.num_replicas_in_sync == 1:
+            self.train_function = _step_loop.planned_train_function(self, self.train_function)
         if self.detect_anomaly:
             # Turns the step's failure into the AnomalyError it diagnosed, with the batch's position.
             _anomaly.check_train_function(self)
@@ -424,7 +430,9 @@ class TapeModel(SafeEntryPoints, keras.Model):
         In-memory arrays are then served by one repeating `tf.data` pipeline
         for the whole call instead of a new one every epoch, which is most of
         an epoch's cost on small data, and the arrays are copied once where
-        stock `fit` copies them twice. Batches, their order and History are
+        stock `fit` copies them twice. On one replica, the steps of each
+        call (`steps_per_execution` of them) run as one plain in-graph loop.
+        Batches, their order, the callbacks' batch numbers and History are
         those of stock `fit`. `class_weight`, `shuffle="batch"` and
         `steps_per_epoch` keep the stock pipeline.
 
@@ -452,37 +460,45 @@ class TapeModel(SafeEntryPoints, keras.Model):
             batch_size = batch_size or 32
             holds_text = any(is_text(leaf) for leaf in keras.tree.flatten((x, y, sample_weight)))
             if steps_per_epoch is None and class_weight is None and shuffle in (True, False) and not holds_text:
-                # Keras runs `steps_per_execution` steps per call whatever the
-                # epoch length: on a repeating dataset that must divide the epoch.
-                repeat = batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
+                # Keras's own train function runs `steps_per_execution` steps per call
+                # whatever the epoch length: on a repeating dataset that must divide the epoch.
+                planned = not self.run_eagerly and self.distribute_strategy.num_replicas_in_sync == 1
+                repeat = planned or batches_per_epoch(x, batch_size) % self.steps_per_execution == 0
                 epoch_number = EpochNumber()  # so that a resumed fit shuffles as the epoch it resumes
                 _fit_setup.choose_xla(self, batches_per_epoch(x, batch_size) * (epochs - initial_epoch))
                 x, steps = in_memory_batches(x, y, sample_weight, batch_size, shuffle, repeat, epoch_number.variable)
-                callbacks = epoch_number.added_to(callbacks)
+                extra = [epoch_number]
+                if planned:
+                    self._step_plan = _step_loop.StepPlan(steps)
+                    extra.append(self._step_plan)
+                callbacks = with_callbacks(callbacks, *extra)
                 steps_per_epoch = steps if repeat else None
                 y = sample_weight = batch_size = None
                 shuffle = False  # the pipeline shuffles; Keras would warn about a dataset
         elif isinstance(x, tf.data.Dataset) and not self.is_adapted:
             with self.distribute_strategy.scope():
                 self.adapt(x)
-        return super().fit(
-            x,
-            y,
-            batch_size=batch_size,
-            epochs=epochs,
-            verbose=verbose,
-            callbacks=callbacks,
-            validation_split=validation_split,
-            validation_data=validation_data,
-            shuffle=shuffle,
-            class_weight=class_weight,
-            sample_weight=sample_weight,
-            initial_epoch=initial_epoch,
-            steps_per_epoch=steps_per_epoch,
-            validation_steps=validation_steps,
-            validation_batch_size=validation_batch_size,
-            validation_freq=validation_freq,
-        )
+        try:
+            return super().fit(
+                x,
+                y,
+                batch_size=batch_size,
+                epochs=epochs,
+                verbose=verbose,
+                callbacks=callbacks,
+                validation_split=validation_split,
+                validation_data=validation_data,
+                shuffle=shuffle,
+                class_weight=class_weight,
+                sample_weight=sample_weight,
+                initial_epoch=initial_epoch,
+                steps_per_epoch=steps_per_epoch,
+                validation_steps=validation_steps,
+                validation_batch_size=validation_batch_size,
+                validation_freq=validation_freq,
+            )
+        finally:
+            self._step_plan = None
 
     def get_config(self):
         return {

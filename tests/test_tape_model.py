@@ -273,7 +273,8 @@ def test_mirrored_strategy_reports_unscaled_loss(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("batch_size", [32, 12])  # 3 batches an epoch (not a multiple of 4), 8 (a multiple)
+# 3 batches an epoch (fewer than 4), 8 (a multiple of 4), 10 (calls of 4, 4 and 2 steps)
+@pytest.mark.parametrize("batch_size", [32, 12, 10])
 def test_steps_per_execution_keeps_epochs_exact(batch_size):
     x, y, w = classification_data(n=96)
     ours, stock = twins(optimizer="sgd")
@@ -289,6 +290,24 @@ def test_steps_per_execution_keeps_epochs_exact(batch_size):
         ours, stock, x=x, y=y, sample_weight=w, epochs=3, batch_size=batch_size, validation_data=(x[:24], y[:24])
     )
     assert int(ours.optimizer.iterations) == 3 * int(np.ceil(96 / batch_size))
+
+
+@pytest.mark.slow
+def test_after_a_fit_on_arrays_fits_on_datasets_and_single_batches_match_stock():
+    # `fit` on arrays plans each call's steps; a dataset and `train_on_batch` take Keras's own train function.
+    x, y, _ = classification_data(n=96)
+    ours, stock = twins(optimizer="sgd")
+    for model in (ours, stock):
+        model.compile(
+            optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), steps_per_execution=4
+        )
+    assert_same_training(ours, stock, x=x, y=y, epochs=2, batch_size=10)
+    assert_same_training(ours, stock, x=tf.data.Dataset.from_tensor_slices((x, y)).batch(10), epochs=2)
+    losses = [model.train_on_batch(x[:10], y[:10]) for model in (ours, stock)]
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-5)
+    for w_ours, w_stock in zip(ours.get_weights(), stock.get_weights()):
+        np.testing.assert_allclose(w_ours, w_stock, atol=1e-5)
+    assert int(ours.optimizer.iterations) == 2 * 10 + 2 * 10 + 1
 
 
 @pytest.mark.slow

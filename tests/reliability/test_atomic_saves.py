@@ -91,20 +91,23 @@ class StopAt(keras.callbacks.Callback):
 
 
 @pytest.mark.slow
-def test_fit_interrupted_mid_epoch_resumes_in_the_same_process_to_the_uninterrupted_weights(tmp_path):
+@pytest.mark.parametrize("steps_per_execution", [1, 2])  # 5 batches an epoch: calls of 1 step; of 2, 2 and 1
+def test_fit_interrupted_mid_epoch_resumes_in_the_same_process_to_the_uninterrupted_weights(
+    tmp_path, steps_per_execution
+):
     x = np.linspace(-1.0, 1.0, 40)
     y = 0.5 * x + 2.0
 
     def fit(callbacks):
         keras.utils.set_random_seed(0)
         model = LinearRegression()
-        model.compile(optimizer=keras.optimizers.Adam(0.05))
+        model.compile(optimizer=keras.optimizers.Adam(0.05), steps_per_execution=steps_per_execution)
         history = model.fit(x, y, epochs=4, batch_size=8, verbose=0, callbacks=callbacks)
         return model, history
 
     reference, reference_history = fit([])
     interrupted = BackupAndRestore(str(tmp_path), save_freq=3)
-    with pytest.raises(KeyboardInterrupt):  # epoch 2 stops after 4 of its 5 batches, 3 of them backed up
+    with pytest.raises(KeyboardInterrupt):  # epoch 2 stops after 4 of its 5 batches, 3 (or 4) backed up
         fit([interrupted, StopAt(epoch=2, batch=3)])
     # The interrupted fit never reached on_train_end: its callback, still alive, holds the lock.
     assert (tmp_path / ".lock").exists()
