@@ -439,6 +439,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
         Returns:
             A `keras.callbacks.History`.
         """
+        outer_plan = self._step_plan  # a fit a callback runs inside another leaves the outer one's plan
         if in_memory(x, y, sample_weight):
             # Keras reads lists as structures of inputs and outputs; tf.data would stack them.
             x, y, sample_weight = (
@@ -498,7 +499,7 @@ class TapeModel(SafeEntryPoints, keras.Model):
                 validation_freq=validation_freq,
             )
         finally:
-            self._step_plan = None
+            self._step_plan = outer_plan
 
     def get_config(self):
         return {

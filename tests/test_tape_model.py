@@ -311,6 +311,23 @@ def test_after_a_fit_on_arrays_fits_on_datasets_and_single_batches_match_stock()
 
 
 @pytest.mark.slow
+def test_a_fit_run_by_a_callback_leaves_the_outer_fit_its_epochs():
+    x, y, _ = classification_data(n=96)
+    model = twins(optimizer="sgd")[0]
+    model.compile(
+        optimizer="sgd", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), steps_per_execution=4
+    )
+
+    class InnerFit(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if epoch == 0:
+                model.fit(x, y, batch_size=32, epochs=1, verbose=0)  # 3 batches
+
+    model.fit(x, y, batch_size=10, epochs=2, verbose=0, callbacks=[InnerFit()])  # 10 batches: calls of 4, 4, 2
+    assert int(model.optimizer.iterations) == 2 * 10 + 3
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("steps_per_execution", [1, 2])  # 5 batches: one pipeline, then one per epoch
 def test_shuffled_fit_repeats_with_the_seed(steps_per_execution):
     x = np.arange(40, dtype="float32")[:, None]
