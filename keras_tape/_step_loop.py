@@ -18,9 +18,10 @@ class StepPlan(keras.callbacks.Callback):
     """How many steps the next call of the train function runs: Keras's chunk of the epoch.
 
     Keras calls the train function once per `steps_per_execution` batches,
-    the epoch's last call taking what is left; it announces each call's
-    first step in `on_train_batch_begin`, after every other callback, so
-    that a batch skipped by `BackupAndRestore` counts as Keras counts it.
+    the epoch's last call taking what is left, and announces each call's
+    first step to `on_train_batch_begin`. The count follows from that step,
+    so the calls that `BackupAndRestore` skips on resume count as Keras
+    counts them.
 
     Args:
         steps_per_epoch: batches in an epoch.
@@ -48,7 +49,8 @@ def planned_train_function(model: keras.Model, keras_function):
     Only for one replica: the step's outputs are the logs as they are.
 
     Args:
-        model: a compiled model on one replica, not run eagerly.
+        model: a compiled model on one replica (`fit` sets a plan only
+            when it is not run eagerly).
         keras_function: the train function Keras made, for calls outside a
             planned `fit` (`train_on_batch`, a `fit` on a dataset).
 
