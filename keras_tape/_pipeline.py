@@ -9,8 +9,9 @@ call's share of the epoch. Where that loop does not serve (several
 replicas, or run eagerly) and `steps_per_execution` does not divide an
 epoch's batches, the dataset holds one epoch and Keras iterates it anew
 each epoch, which on such large data costs little. Either way the arrays
-are copied once, not twice, and batches and their order are the stock ones (consecutive rows, the last
-batch partial, a new permutation each epoch when shuffling).
+are copied once, not twice, and batches and their order are the stock
+ones (consecutive rows, the last batch partial, a new permutation each
+epoch when shuffling).
 """
 
 from __future__ import annotations
