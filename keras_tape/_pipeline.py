@@ -17,6 +17,7 @@ epoch when shuffling).
 from __future__ import annotations
 
 import math
+import mmap
 import os
 
 import keras
@@ -197,9 +198,9 @@ def _to_tensor(array):
     `tf.convert_to_tensor` copies a numpy array twice (an explicit copy,
     then again into memory aligned for Eigen): 180 MiB extra at MNIST's
     size, and as much time as a tenth of an epoch. Here numpy copies it
-    once into 64-byte-aligned memory, which the tensor then shares through
-    DLPack; no one else holds that memory, so later changes to `array`
-    do not reach the tensor, as with stock `fit`.
+    once into memory of its own (see `_fresh_copy`), which the tensor then
+    shares through DLPack; no one else holds that memory, so later changes
+    to `array` do not reach the tensor, as with stock `fit`.
     """
     if tf.is_tensor(array):
         return tf.cast(array, keras.config.floatx()) if array.dtype.is_floating else array
@@ -208,20 +209,21 @@ def _to_tensor(array):
     dtype = keras.config.floatx() if array.dtype.kind == "f" else array.dtype.newbyteorder("=")
     if array.dtype.kind not in "biuf" or array.size == 0:
         return tf.convert_to_tensor(array, dtype=dtype)
-    return tf.experimental.dlpack.from_dlpack(_aligned_copy(array, dtype).__dlpack__())
+    return tf.experimental.dlpack.from_dlpack(_fresh_copy(array, dtype).__dlpack__())
 
 
-def _aligned_copy(array: np.ndarray, dtype) -> np.ndarray:
-    # Eigen (hence TF) requires tensor memory aligned to EIGEN_MAX_ALIGN_BYTES, at most 64.
-    dtype = np.dtype(dtype)
-    nbytes = array.size * dtype.itemsize
-    buffer = np.empty(nbytes + _ALIGNMENT, dtype=np.uint8)
-    start = -buffer.ctypes.data % _ALIGNMENT
-    copy = buffer[start : start + nbytes].view(dtype).reshape(array.shape)
+def _fresh_copy(array: np.ndarray, dtype) -> np.ndarray:
+    """`array` copied into an anonymous memory map: page-aligned, as Eigen (hence TF) needs.
+
+    Not into `np.empty`: numpy asks the kernel for huge pages for large
+    arrays, and a kernel that compacts memory on demand for them (Linux's
+    default `defrag=madvise`) stalls on the copy's first touch of a fresh
+    process's memory; plain pages fault in at a steady pace.
+    """
+    copy = np.frombuffer(mmap.mmap(-1, array.size * np.dtype(dtype).itemsize), dtype).reshape(array.shape)
     np.copyto(copy, array, casting="unsafe")
     return copy
 
 
-_ALIGNMENT = 64
 _UNSEEDED = 87654321  # get_seed's graph seed when none is set
 _NO_END = 2**62
