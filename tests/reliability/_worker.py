@@ -204,14 +204,16 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
     run nothing, so a restart costs the fit alone. Each kill is a SIGKILL at
     a random moment: half the time a few milliseconds after a backup write
     has begun, otherwise anywhere in the child's life. Every restart resumes
-    from whatever the killed child left in the backup folder.
+    from whatever the killed child left in the backup folder; a run that
+    finishes before its kill leaves none, and the next run starts over, so
+    each model dies `kills` times before its last run.
     """
     rng = np.random.default_rng(seed)
     marker = out / "writing"
     for name in names:
         if os.waitpid(fork_and_run(chaos_fit, name, out, False), 0)[1] != 0:
             raise SystemExit(f"{name}: the reference run failed")
-        record = {"kills": 0, "inside_write": 0, "lifetimes": []}
+        record = {"kills": 0, "inside_write": 0, "finished_first": 0, "lifetimes": []}
         while True:
             started = time.monotonic()
             to_kill = record["kills"] < kills
@@ -240,7 +242,10 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
                 continue
             if os.WEXITSTATUS(status) != 0:
                 raise SystemExit(f"{name}: a resumed run failed after {record['kills']} kills")
-            break
+            if not to_kill:
+                break
+            # It finished before its kill and deleted its backup: the next run starts over.
+            record["finished_first"] += 1
         (out / f"{name}-kills.json").write_text(json.dumps(record))
 
 
