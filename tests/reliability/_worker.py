@@ -200,13 +200,14 @@ def fork_and_run(target, *args) -> int:
 def chaos(out: Path, names, kills: int, seed: int) -> None:
     """Trains each model uninterrupted, then kills its backed-up fit `kills` times and lets it finish.
 
-    Children are forked from this process, which has imported TensorFlow but
-    run nothing, so a restart costs the fit alone. Each kill is a SIGKILL at
-    a random moment: half the time a few milliseconds after a backup write
-    has begun, otherwise anywhere in the child's life. Every restart resumes
-    from whatever the killed child left in the backup folder; a run that
-    finishes before its kill leaves none, and the next run starts over, so
-    each model dies `kills` times before its last run.
+    Children are forked from this process, which has imported TensorFlow but run
+    nothing, so a restart costs the fit alone. Each kill is a SIGKILL at a
+    random moment of the child's life, or half the time a few milliseconds into
+    the first backup write that begins after it (not always the run's first
+    write, so that backups complete between kills). Every restart resumes from
+    whatever the killed child left in the backup folder; a run that finishes
+    before its kill leaves none, and the next run starts over, so each model
+    dies `kills` times before its last run.
     """
     rng = np.random.default_rng(seed)
     marker = out / "writing"
@@ -217,12 +218,14 @@ def chaos(out: Path, names, kills: int, seed: int) -> None:
         while True:
             started = time.monotonic()
             to_kill = record["kills"] < kills
+            if not to_kill:  # the last run: does it find a backup to resume from?
+                record["last_run_resumed"] = (out / "backup" / name / "training_metadata.json").exists()
             pid = fork_and_run(chaos_child, name, out, to_kill and marker)
             inside, status = False, None
             if to_kill:
                 at_a_write = rng.random() < 0.5
-                deadline = started + (np.inf if at_a_write else rng.uniform(0.0, 1.5))
-                while time.monotonic() < deadline and not (at_a_write and marker.exists()):
+                moment = started + rng.uniform(0.0, 1.5)
+                while time.monotonic() < moment or (at_a_write and not marker.exists()):
                     ended, ended_status = os.waitpid(pid, os.WNOHANG)
                     if ended:  # finished before its kill
                         status = ended_status
